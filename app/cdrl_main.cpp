@@ -1,0 +1,28 @@
+// `cdrl`: train, sample and inspect CDRL models from the command line.
+#include "commands.h"
+#include "device.h"
+
+#include <cstdio>
+#include <exception>
+
+int main(int argc, char** argv) {
+  CLI::App app{"cdrl — Cooperative Diffusion Recovery Likelihood: train, sample, inspect"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "cdrl 0.1.0");
+  cdrl::cli::addTrainCommand(app);
+  cdrl::cli::addSampleCommand(app);
+  cdrl::cli::addInfoCommand(app);
+  try {
+    cdrl::configureThreads();
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  } catch (const cdrl::cli::CommandExit& e) {
+    std::fprintf(stderr, "cdrl: %s\n", e.what());
+    return e.code();
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "cdrl: error: %s\n", e.what());
+    return cdrl::cli::kExitFailure;
+  }
+  return 0;
+}

@@ -1,0 +1,15 @@
+// The per-level strip image: one row per level T … 1 showing x_i, the proposal ŷ and the refined ỹ.
+#pragma once
+
+#include "model_config.h"
+#include "sampler.h"
+
+#include <opencv2/core.hpp>
+
+#include <vector>
+
+namespace cdrl::cli {
+
+cv::Mat levelStrip(const std::vector<LevelTrace>& traces, const ModelConfig& config);
+
+}  // namespace cdrl::cli

@@ -1,0 +1,22 @@
+// Parses a data-set specification given by a user (CLI, app) into a Dataset — strings are parsed
+// here, once, at the edge.
+//   toy:<shape>[:<n>]          8gaussians, checkerboard, moons, swissroll, rings (n default 50000)
+//   csv:<path>                 x,y per line, optional header
+//   fashion-mnist[:<dir>]      gzip IDX files; dir defaults to $CDRL_FASHION_MNIST_DIR or
+//                              /usr/share/datasets/fashion-mnist
+//   fashion-mnist-test[:<dir>] the 10 000-image test split
+#pragma once
+
+#include "dataset.h"
+
+#include <string>
+
+namespace cdrl {
+
+// Throws std::runtime_error with a one-line reason.
+Dataset loadDataset(const std::string& spec, uint64_t seed = 0);
+
+// One line describing accepted specifications, for --help.
+std::string dataSpecHelp();
+
+}  // namespace cdrl

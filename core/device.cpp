@@ -1,0 +1,60 @@
+#include "device.h"
+
+#include <dlfcn.h>
+
+#include <cstdlib>
+#include <mutex>
+#include <stdexcept>
+#include <thread>
+
+namespace cdrl {
+
+namespace {
+
+// OpenBLAS reads OPENBLAS_NUM_THREADS only at load, so set its thread count through its API when
+// the loaded BLAS is OpenBLAS; with the reference BLAS the symbol is absent and nothing happens.
+void limitBlasThreads(int threads) {
+  using SetThreads = void (*)(int);
+  if (auto set = reinterpret_cast<SetThreads>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads"))) {
+    set(threads);
+  }
+}
+
+}  // namespace
+
+torch::Device selectDevice(DevicePreference preference) {
+  const bool cuda = torch::cuda::is_available();
+  switch (preference) {
+    case DevicePreference::Cpu: return torch::kCPU;
+    case DevicePreference::Cuda:
+      if (!cuda) throw std::runtime_error("CUDA requested but this LibTorch has no CUDA or no GPU is present");
+      return {torch::kCUDA, 0};
+    case DevicePreference::Auto: break;
+  }
+  return cuda ? torch::Device(torch::kCUDA, 0) : torch::Device(torch::kCPU);
+}
+
+void configureThreads(int threads) {
+  static std::once_flag once;
+  std::call_once(once, [threads] {
+    const int n = threads > 0 ? threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    // Measured: small GEMMs inside LibTorch's own parallel regions ran 2.8× slower when OpenBLAS
+    // also spawned threads (PRODUCT.md, known traps).
+    limitBlasThreads(1);
+    torch::set_num_threads(n);
+  });
+}
+
+std::string describeDevice(const torch::Device& device) {
+  if (device.is_cuda()) return "cuda:" + std::to_string(device.index() < 0 ? 0 : device.index());
+  return "cpu (" + std::to_string(torch::get_num_threads()) + " threads)";
+}
+
+DevicePreference devicePreferenceFromString(const std::string& name) {
+  if (name == "auto") return DevicePreference::Auto;
+  if (name == "cpu") return DevicePreference::Cpu;
+  if (name == "cuda") return DevicePreference::Cuda;
+  throw std::invalid_argument("unknown device '" + name + "' (expected auto, cpu or cuda)");
+}
+
+}  // namespace cdrl

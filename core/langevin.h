@@ -1,0 +1,62 @@
+// Langevin refinement at one noise level (ALGORITHM.md §4).
+#pragma once
+
+#include "schedule.h"
+
+#include <torch/torch.h>
+
+#include <atomic>
+#include <functional>
+#include <vector>
+
+namespace cdrl {
+
+// F(y) → [B], with autograd history w.r.t. y.
+using EnergyFunction = std::function<torch::Tensor(const torch::Tensor& y)>;
+
+// Per-sample constants of the update y ← y + a·∇F − b·(y − x_i) + σ·ε, broadcastable to y.
+// With step variance h = s_i²·K/K' (§4: s_i scaled by sqrt(K/K') for K' sampling steps) and the
+// density log p = F/s_i² − ‖y − x_i‖²/(2β_i) held fixed: a = h/(2s_i²), b = h/(2β_i) (0 at
+// i = T), σ = sqrt(h). With K' = K this is the §4 step ½∇F − (s_i²/(2β_i))(y − x_i) + s_i·ε.
+struct LangevinCoefficients {
+  torch::Tensor grad_scale;  // a
+  torch::Tensor anchor;      // b
+  torch::Tensor noise_std;   // σ
+};
+
+// `levels` int64 [B] (or [1] for one level for all) in 1..T; `steps` = K'; `data_dims` = y.dim() − 1.
+LangevinCoefficients langevinCoefficients(const Schedule& schedule, const torch::Tensor& levels,
+                                          int steps, int64_t data_dims);
+
+struct LangevinOptions {
+  int steps = 15;           // K' (the schedule's K in training)
+  bool noise = true;        // add σ·ε (off = deterministic gradient ascent, for inspection)
+  bool keep_steps = false;  // keep every intermediate y (on the CPU) for replay
+  bool record = true;       // record mean energy and displacement from the proposal per step
+};
+
+struct LangevinResult {
+  torch::Tensor y;                    // ỹ
+  std::vector<torch::Tensor> steps;   // y after each step (keep_steps), CPU
+  std::vector<double> energy;         // mean F(y) before each step
+  std::vector<double> displacement;   // mean ‖y − ŷ‖ after each step
+  int steps_done = 0;
+  bool cancelled = false;
+};
+
+// F(y) and ∇_y F(y) for the batch; parameters get no gradient.
+std::pair<torch::Tensor, torch::Tensor> energyAndGradient(const EnergyFunction& energy,
+                                                          const torch::Tensor& y);
+
+// One update of §4 given ∇F at y and fresh noise ε (or an undefined ε for no noise).
+torch::Tensor langevinStep(const torch::Tensor& y, const torch::Tensor& x_i,
+                           const torch::Tensor& grad_F, const LangevinCoefficients& coeff,
+                           const torch::Tensor& eps);
+
+// K' steps from the proposal ŷ. Stops between steps once `cancel` is set.
+LangevinResult langevinRefine(const torch::Tensor& y_hat, const torch::Tensor& x_i,
+                              const LangevinCoefficients& coeff, const EnergyFunction& energy,
+                              const LangevinOptions& options, torch::Generator generator,
+                              const std::atomic<bool>* cancel = nullptr);
+
+}  // namespace cdrl

@@ -1,0 +1,39 @@
+// Shape of one network (EBM or initializer): widths are configuration, not code (ALGORITHM.md §3).
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace cdrl {
+
+enum class Architecture {
+  Mlp,        // residual MLP over points (2-D toy data)
+  ConvEbm,    // the reference EBM: residual conv blocks, average pooling, energy head
+  UNet,       // the reference initializer: DDPM-style U-Net
+};
+
+struct NetworkConfig {
+  Architecture architecture = Architecture::Mlp;
+  int64_t width = 64;                          // hidden width / base channel count
+  std::vector<int64_t> multipliers = {1};      // width multiplier per resolution (or per MLP stage)
+  int64_t blocks = 1;                          // residual blocks per resolution / stage
+  std::vector<int64_t> attention_resolutions;  // U-Net: resolutions (pixels) with self-attention
+  double dropout = 0.0;                        // U-Net residual-block dropout
+  int64_t groups = 32;                         // U-Net GroupNorm groups
+  int64_t embed_dim = 64;                      // sinusoid size h·2; embedding width is 4·embed_dim
+  bool spectral_norm = false;                  // spectral normalisation on conv/linear layers
+
+  void validate(const std::string& which) const;
+};
+
+std::string toString(Architecture architecture);
+Architecture architectureFromString(const std::string& name);
+
+nlohmann::json toJson(const NetworkConfig& config);
+// Throws std::runtime_error naming the missing or bad field.
+NetworkConfig networkConfigFromJson(const nlohmann::json& json);
+
+}  // namespace cdrl

@@ -1,0 +1,53 @@
+// The two networks of ALGORITHM.md §3 behind one interface each, and their factory.
+// Level and condition enter through an embedding computed once (`embed`) and reused for every
+// forward at that level: within a Langevin chain neither changes (PRODUCT.md, known traps).
+#pragma once
+
+#include "embedding.h"
+#include "network_config.h"
+
+#include <torch/torch.h>
+
+#include <memory>
+#include <vector>
+
+namespace cdrl {
+
+// F_θ(y; λ, c) → one scalar per sample; higher = more probable.
+class EnergyNetImpl : public torch::nn::Module {
+ public:
+  // λ [B] (of the level being modelled, λ_{i-1}) and labels [B] (0 = ∅) → embedding [B, E].
+  torch::Tensor embed(const torch::Tensor& lambda, const torch::Tensor& label) {
+    return m_embedding(lambda, label);
+  }
+  virtual torch::Tensor energy(const torch::Tensor& y, const torch::Tensor& emb) = 0;
+
+ protected:
+  ConditionEmbedding m_embedding{nullptr};
+};
+
+// g_φ(x_i; λ_i, c) = x_i + net(x_i), net's last layer zero-initialised.
+class InitializerNetImpl : public torch::nn::Module {
+ public:
+  torch::Tensor embed(const torch::Tensor& lambda, const torch::Tensor& label) {
+    return m_embedding(lambda, label);
+  }
+  virtual torch::Tensor propose(const torch::Tensor& x, const torch::Tensor& emb) = 0;
+
+ protected:
+  ConditionEmbedding m_embedding{nullptr};
+};
+
+using EnergyNet = std::shared_ptr<EnergyNetImpl>;
+using InitializerNet = std::shared_ptr<InitializerNetImpl>;
+
+// `data_shape` is one example's shape ({2} or {C, H, W}); `num_classes` C (0 = unconditional).
+EnergyNet makeEnergyNet(const NetworkConfig& config, const std::vector<int64_t>& data_shape,
+                        int64_t num_classes);
+InitializerNet makeInitializerNet(const NetworkConfig& config, const std::vector<int64_t>& data_shape,
+                                  int64_t num_classes);
+
+// Copies every parameter and buffer of `from` into `to` (same architecture), without history.
+void copyState(torch::nn::Module& to, const torch::nn::Module& from);
+
+}  // namespace cdrl
