@@ -13,6 +13,10 @@ struct Dataset {
   torch::Tensor data;                    // float32 [N, 2] for points or [N, C, H, W] for images, in [-1, 1]
   torch::Tensor labels;                  // int64 [N] class index 0..C-1, or undefined when unlabelled
   std::vector<std::string> class_names;  // empty when unlabelled
+  // Binary attributes (CelebA-style), int64 [N, A] of 0/1, or undefined. Each attribute value is
+  // a concept: concept index 1 + 2·a + v for attribute a with value v (0 is ∅).
+  torch::Tensor attributes;
+  std::vector<std::string> attribute_names;
   // Affine map back to the user's units: original = data * scale + shift (per coordinate for points).
   std::vector<double> shift;
   std::vector<double> scale;

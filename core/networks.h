@@ -17,7 +17,7 @@ namespace cdrl {
 class EnergyNetImpl : public torch::nn::Module {
  public:
   // λ [B] (of the level being modelled, λ_{i-1}) and labels [B] (0 = ∅) → embedding [B, E].
-  torch::Tensor embed(const torch::Tensor& lambda, const torch::Tensor& label) {
+  virtual torch::Tensor embed(const torch::Tensor& lambda, const torch::Tensor& label) {
     return m_embedding(lambda, label);
   }
   virtual torch::Tensor energy(const torch::Tensor& y, const torch::Tensor& emb) = 0;
@@ -29,7 +29,7 @@ class EnergyNetImpl : public torch::nn::Module {
 // g_φ(x_i; λ_i, c) = x_i + net(x_i), net's last layer zero-initialised.
 class InitializerNetImpl : public torch::nn::Module {
  public:
-  torch::Tensor embed(const torch::Tensor& lambda, const torch::Tensor& label) {
+  virtual torch::Tensor embed(const torch::Tensor& lambda, const torch::Tensor& label) {
     return m_embedding(lambda, label);
   }
   virtual torch::Tensor propose(const torch::Tensor& x, const torch::Tensor& emb) = 0;

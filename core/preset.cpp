@@ -16,7 +16,7 @@ Preset toy2d() {
   p.model.data_shape = {2};
   p.model.ebm = {Architecture::Mlp, 128, {1, 1}, 1, {}, 0.0, 32, 32, true};
   p.model.initializer = {Architecture::Mlp, 128, {1, 1}, 1, {}, 0.0, 32, 32, false};
-  p.training.steps = 3000;
+  p.training.steps = 2000;
   p.training.batch = 256;
   p.training.lr_ebm = 1e-4;
   p.training.lr_init = 1e-3;
@@ -88,10 +88,16 @@ ModelConfig presetFor(const std::string& name, const Dataset& data, bool conditi
   config.data_shift = data.shift;
   config.data_scale = data.scale;
   if (conditional) {
-    if (data.class_names.empty())
+    if (!data.attribute_names.empty()) {
+      // Each attribute value is a concept: "<name>=0", "<name>=1" (dataset.h).
+      for (const auto& name : data.attribute_names)
+        for (int v = 0; v < 2; ++v) config.class_names.push_back(name + "=" + std::to_string(v));
+    } else if (!data.class_names.empty()) {
+      config.class_names = data.class_names;
+    } else {
       throw std::invalid_argument("data '" + data.name + "' has no labels for a conditional model");
-    config.num_classes = static_cast<int64_t>(data.class_names.size());
-    config.class_names = data.class_names;
+    }
+    config.num_classes = static_cast<int64_t>(config.class_names.size());
   }
   config.validate();
   return config;

@@ -1,5 +1,7 @@
 #include "spectral_norm.h"
 
+#include "flop_counter.h"
+
 #include <cmath>
 
 namespace cdrl {
@@ -62,6 +64,7 @@ SNLinearImpl::SNLinearImpl(int64_t in, int64_t out, bool with_bias, bool spectra
 }
 
 torch::Tensor SNLinearImpl::forward(const torch::Tensor& x) {
+  FlopCounter::add(2 * x.numel() * weight.size(0));
   return torch::nn::functional::linear(x, normalizedWeight(), bias);
 }
 
@@ -72,7 +75,9 @@ SNConv2dImpl::SNConv2dImpl(int64_t in, int64_t out, int64_t kernel, bool with_bi
 }
 
 torch::Tensor SNConv2dImpl::forward(const torch::Tensor& x) {
-  return torch::conv2d(x, normalizedWeight(), bias, /*stride=*/1, /*padding=*/m_padding);
+  auto y = torch::conv2d(x, normalizedWeight(), bias, /*stride=*/1, /*padding=*/m_padding);
+  FlopCounter::add(2 * y.numel() * weight[0].numel());
+  return y;
 }
 
 void powerIterate(torch::nn::Module& root) {

@@ -81,8 +81,8 @@ Trainer::Trainer(Model& model, const Dataset& data, const TrainOptions& options)
   if (data.size() < 1) throw std::invalid_argument("training data '" + data.name + "' is empty");
   if (data.exampleShape() != model.config().data_shape)
     throw std::invalid_argument("training data '" + data.name + "' does not match the model's data shape");
-  if (model.config().num_classes > 0 && !data.labels.defined())
-    throw std::invalid_argument("a conditional model needs labelled data");
+  if (model.config().num_classes > 0 && !data.labels.defined() && !data.attributes.defined())
+    throw std::invalid_argument("a conditional model needs labelled or attributed data");
   m_gen = at::detail::createCPUGenerator(options.seed);
   torch::manual_seed(options.seed);
   using torch::optim::AdamOptions;
@@ -98,6 +98,26 @@ Trainer::Trainer(Model& model, const Dataset& data, const TrainOptions& options)
 double Trainer::lrScale(int64_t warmup_offset) const {
   // §5.8: linear warm-up.
   return std::min(1.0, static_cast<double>(warmup_offset + m_step + 1) / m_options.warmup);
+}
+
+torch::Tensor Trainer::drawLabels(const torch::Tensor& index) {
+  const int64_t B = index.size(0);
+  const auto none = torch::zeros({B}, torch::kLong);
+  if (m_model.config().num_classes == 0) return none;
+  torch::Tensor labels;
+  if (m_data.attributes.defined()) {
+    // Attribute data: each example is conditioned on one of its attributes, picked at random;
+    // attribute a with value v is concept 1 + 2a + v (dataset.h).
+    const int64_t A = m_data.attributes.size(1);
+    const auto a = torch::randint(A, {B}, m_gen);
+    const auto v = m_data.attributes.index_select(0, index).gather(1, a.unsqueeze(1)).squeeze(1);
+    labels = 1 + 2 * a + v;
+  } else {
+    labels = m_data.labels.index_select(0, index) + 1;
+  }
+  // §5 step 9: replace the label by ∅ with probability label_dropout.
+  const auto keep = torch::rand({B}, m_gen) >= m_options.label_dropout;
+  return torch::where(keep, labels, none);
 }
 
 // Algorithm 1, one iteration.
@@ -120,13 +140,7 @@ StepStats Trainer::step() {
     x_0 = torch::where(flip, x_0.flip({-1}), x_0);
   }
   x_0 = x_0.to(device);
-  torch::Tensor labels = torch::zeros({B}, torch::kLong);
-  if (m_model.config().num_classes > 0) {
-    // §5 step 9: replace the label by ∅ with probability label_dropout.
-    const auto keep = torch::rand({B}, m_gen) >= m_options.label_dropout;
-    labels = torch::where(keep, m_data.labels.index_select(0, index) + 1, torch::zeros_like(labels));
-  }
-  labels = labels.to(device);
+  const auto labels = drawLabels(index).to(device);
 
   // Steps 1–3: levels, a shared ε, the pair (x_i, x_{i−1}) and y⁺ = sqrt(m_i)·x_{i−1}.
   const auto i = torch::randint(1, T + 1, {B}, m_gen).to(device);

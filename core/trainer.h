@@ -60,6 +60,8 @@ class Trainer {
 
  private:
   double lrScale(int64_t warmup_offset) const;
+  // Condition labels (0 = ∅) for the minibatch examples `index`.
+  torch::Tensor drawLabels(const torch::Tensor& index);
 
   Model& m_model;
   const Dataset& m_data;

@@ -7,11 +7,12 @@ namespace cdrl {
 
 namespace {
 
-torch::nn::Conv2d conv(int64_t in, int64_t out, int64_t kernel) {
-  return torch::nn::Conv2d(torch::nn::Conv2dOptions(in, out, kernel).padding(kernel / 2));
+// Plain (not spectrally normalised) layers; SNConv2d with spectral off also counts FLOPs.
+SNConv2d conv(int64_t in, int64_t out, int64_t kernel) {
+  return SNConv2d(in, out, kernel, /*with_bias=*/true, /*spectral=*/false);
 }
 
-void zeroInit(torch::nn::Conv2d& layer) {
+void zeroInit(SNConv2d& layer) {
   torch::NoGradGuard no_grad;
   layer->weight.zero_();
   layer->bias.zero_();
@@ -37,7 +38,7 @@ UNetBlockImpl::UNetBlockImpl(int64_t in, int64_t out, int64_t emb_width, int64_t
     : m_resample(resample), m_dropout(dropout) {
   m_norm1 = register_module("norm1", torch::nn::GroupNorm(groups, in));
   m_conv1 = register_module("conv1", conv(in, out, 3));
-  m_emb = register_module("emb", torch::nn::Linear(emb_width, 2 * out));
+  m_emb = register_module("emb", SNLinear(emb_width, 2 * out, true, false));
   m_norm2 = register_module("norm2", torch::nn::GroupNorm(groups, out));
   m_conv2 = register_module("conv2", conv(out, out, 3));
   zeroInit(m_conv2);

@@ -19,8 +19,8 @@ class UNetBlockImpl : public torch::nn::Module {
   Resample m_resample;
   double m_dropout;
   torch::nn::GroupNorm m_norm1{nullptr}, m_norm2{nullptr};
-  torch::nn::Conv2d m_conv1{nullptr}, m_conv2{nullptr}, m_skip{nullptr};
-  torch::nn::Linear m_emb{nullptr};
+  SNConv2d m_conv1{nullptr}, m_conv2{nullptr}, m_skip{nullptr};
+  SNLinear m_emb{nullptr};
 };
 TORCH_MODULE(UNetBlock);
 
@@ -31,7 +31,7 @@ class AttentionImpl : public torch::nn::Module {
 
  private:
   torch::nn::GroupNorm m_norm{nullptr};
-  torch::nn::Conv2d m_qkv{nullptr}, m_proj{nullptr};
+  SNConv2d m_qkv{nullptr}, m_proj{nullptr};
 };
 TORCH_MODULE(Attention);
 
@@ -53,7 +53,7 @@ class UNetInitializerImpl : public InitializerNetImpl {
   void addStage(std::vector<Stage>& path, const std::string& name, UNetBlock block, bool attend,
                 int64_t channels, int64_t groups);
 
-  torch::nn::Conv2d m_in{nullptr}, m_out{nullptr};
+  SNConv2d m_in{nullptr}, m_out{nullptr};
   torch::nn::GroupNorm m_outNorm{nullptr};
   std::vector<Stage> m_down, m_mid, m_up;
 };

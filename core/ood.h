@@ -1,0 +1,19 @@
+// Out-of-distribution scores (ALGORITHM.md §7): the energy at the lowest noise level, higher =
+// more in-distribution.
+#pragma once
+
+#include "model.h"
+
+#include <torch/torch.h>
+
+namespace cdrl {
+
+struct ScoreOptions {
+  bool use_ema = true;   // EMA weights, as for sampling
+  int64_t batch = 256;   // examples per forward pass
+};
+
+// F(sqrt(m_1)·x; λ_0, ∅) for each row of `x` [N, ...] (data scaled to [−1, 1]); CPU [N] double.
+torch::Tensor energyScores(Model& model, const torch::Tensor& x, const ScoreOptions& options = {});
+
+}  // namespace cdrl

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# End-to-end check of the `cdrl` CLI: train, resume, sample every output, info, and clean
+# one-line failures for bad input. Usage: cli_smoke.sh <path-to-cdrl> <scratch-dir>
+set -u
+cdrl=$1
+dir=$2
+rm -rf "$dir" && mkdir -p "$dir"
+fail() { echo "FAIL: $*"; exit 1; }
+
+# Bad arguments: non-zero exit and a one-line reason.
+expect_error() {  # expect_error <pattern> <args...>
+  local pattern=$1; shift
+  local out; out=$("$cdrl" "$@" 2>&1) && fail "'$*' exited 0"
+  echo "$out" | grep -q -- "$pattern" || fail "'$*' said: $out"
+  [ "$(echo "$out" | grep -c .)" -le 3 ] || fail "'$*' printed more than a short reason: $out"
+}
+expect_error "preset" train --preset nope --data toy:moons -o "$dir/x"
+expect_error "not understood" train --data nonsense -o "$dir/x"
+expect_error "unknown toy shape\|expected one of\|valid" train --data toy:triangle -o "$dir/x"
+expect_error "does not exist\|File does not exist" sample "$dir/none.safetensors"
+printf 'garbage' > "$dir/bad.safetensors"
+expect_error "truncated" info "$dir/bad.safetensors"
+
+# Train 30 steps, resume to 40, sample all outputs.
+"$cdrl" train --preset toy2d --data toy:moons --steps 30 --log-every 10 --checkpoint-every 10 -o "$dir/run" 2>/dev/null \
+  || fail "train"
+[ "$(wc -l < "$dir/run/metrics.jsonl")" -eq 3 ] || fail "metrics lines"
+"$cdrl" train --resume "$dir/run/checkpoint.safetensors" --steps 40 --log-every 10 -o "$dir/run" 2>/dev/null \
+  || fail "resume"
+[ "$(wc -l < "$dir/run/metrics.jsonl")" -eq 4 ] || fail "metrics after resume"
+tail -1 "$dir/run/metrics.jsonl" | grep -q '"step":40' || fail "resumed step"
+"$cdrl" info "$dir/run/checkpoint.safetensors" | grep -q '"step": 40' || fail "info step"
+"$cdrl" sample "$dir/run/checkpoint.safetensors" -n 50 -K 3 --seed 4 -o "$dir/s.png" --strip "$dir/strip.png" \
+  --csv "$dir/s.csv" --tensors "$dir/s.safetensors" 2>/dev/null || fail "sample"
+for f in s.png strip.png s.csv s.safetensors; do [ -s "$dir/$f" ] || fail "missing $f"; done
+[ "$(wc -l < "$dir/s.csv")" -eq 51 ] || fail "csv rows"
+head -1 "$dir/s.csv" | grep -q '^x,y' || fail "csv header"
+expect_error "image models" sample "$dir/run/checkpoint.safetensors" -n 2 --images "$dir/imgs"
+echo "cli smoke: all checks passed"
