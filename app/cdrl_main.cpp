@@ -12,6 +12,7 @@ int main(int argc, char** argv) {
   cdrl::cli::addTrainCommand(app);
   cdrl::cli::addSampleCommand(app);
   cdrl::cli::addInfoCommand(app);
+  cdrl::cli::addOodCommand(app);
   try {
     cdrl::configureThreads();
     app.parse(argc, argv);

@@ -1,9 +1,14 @@
 #include "data_source.h"
 
+#include "celeba.h"
+#include "cifar10.h"
 #include "fashion_mnist.h"
+#include "image_folder.h"
 #include "point_csv.h"
+#include "shapes_data.h"
 #include "toy_data.h"
 
+#include <cstdio>
 #include <stdexcept>
 
 namespace cdrl {
@@ -11,6 +16,23 @@ namespace cdrl {
 namespace {
 
 constexpr int64_t kToyPoints = 50000;
+constexpr int64_t kShapesImages = 20000;
+
+// Skipped files are worth a line on stderr, not a failure (PRODUCT.md: never a crash).
+Dataset reported(Dataset data, const LoadReport& report) {
+  if (report.skipped > 0)
+    std::fprintf(stderr, "%s: skipped %lld unreadable files, e.g. %s\n", data.name.c_str(),
+                 static_cast<long long>(report.skipped), report.example_skipped.c_str());
+  return data;
+}
+
+// "<n>" after a prefix, or the default when absent.
+int64_t countAfter(const std::string& rest, int64_t fallback) {
+  if (rest.empty()) return fallback;
+  const int64_t n = std::stoll(rest);
+  if (n < 2) throw std::invalid_argument("needs at least 2 examples");
+  return n;
+}
 
 std::string after(const std::string& spec, const std::string& prefix) {
   return spec.size() > prefix.size() ? spec.substr(prefix.size() + 1) : std::string();
@@ -23,7 +45,7 @@ bool startsWith(const std::string& s, const std::string& prefix) {
 
 }  // namespace
 
-Dataset loadDataset(const std::string& spec, uint64_t seed) {
+Dataset loadDataset(const std::string& spec, uint64_t seed, const ImageLoadOptions& image) {
   try {
     if (startsWith(spec, "toy")) {
       std::string rest = after(spec, "toy");
@@ -36,6 +58,17 @@ Dataset loadDataset(const std::string& spec, uint64_t seed) {
       return makeToyDataset(toyShapeFromString(rest), n, seed);
     }
     if (startsWith(spec, "csv")) return readPointCsv(after(spec, "csv"));
+    if (startsWith(spec, "shapes")) return makeShapesDataset(countAfter(after(spec, "shapes"), kShapesImages), seed);
+    if (startsWith(spec, "cifar10-test")) return readCifar10(after(spec, "cifar10-test"), Split::Test);
+    if (startsWith(spec, "cifar10")) return readCifar10(after(spec, "cifar10"), Split::Train);
+    LoadReport report;
+    if (startsWith(spec, "celeba-test"))
+      return reported(readCelebA(after(spec, "celeba-test"), Split::Test, image, &report), report);
+    if (startsWith(spec, "celeba"))
+      return reported(readCelebA(after(spec, "celeba"), Split::Train, image, &report), report);
+    if (startsWith(spec, "folder")) return reported(readImageFolder(after(spec, "folder"), image, &report), report);
+    if (startsWith(spec, "classes"))
+      return reported(readClassFolders(after(spec, "classes"), image, &report), report);
     if (startsWith(spec, "fashion-mnist-test")) {
       const auto dir = after(spec, "fashion-mnist-test");
       return readFashionMnist(dir.empty() ? defaultFashionMnistDir() : dir, Split::Test);
@@ -52,7 +85,8 @@ Dataset loadDataset(const std::string& spec, uint64_t seed) {
 
 std::string dataSpecHelp() {
   return "use toy:<8gaussians|checkerboard|moons|swissroll|rings>[:n], csv:<file>, "
-         "fashion-mnist[:dir] or fashion-mnist-test[:dir]";
+         "fashion-mnist[-test][:dir], shapes[:n], cifar10[-test]:<dir>, celeba[-test]:<root>, "
+         "folder:<dir> or classes:<dir>";
 }
 
 }  // namespace cdrl

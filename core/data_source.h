@@ -5,16 +5,23 @@
 //   fashion-mnist[:<dir>]      gzip IDX files; dir defaults to $CDRL_FASHION_MNIST_DIR or
 //                              /usr/share/datasets/fashion-mnist
 //   fashion-mnist-test[:<dir>] the 10 000-image test split
+//   shapes[:<n>]               procedural 32×32 images with 5 binary attributes (n default 20000)
+//   cifar10[-test]:<dir>       CIFAR-10 binary batches
+//   celeba[-test]:<root>       CelebA aligned JPEGs with attributes and partitions
+//   folder:<dir>               every image below dir (unlabelled)
+//   classes:<dir>              one subfolder per class
+// Image files are resized, centre-cropped and converted as `image` says (size, channels).
 #pragma once
 
 #include "dataset.h"
+#include "image_folder.h"
 
 #include <string>
 
 namespace cdrl {
 
 // Throws std::runtime_error with a one-line reason.
-Dataset loadDataset(const std::string& spec, uint64_t seed = 0);
+Dataset loadDataset(const std::string& spec, uint64_t seed = 0, const ImageLoadOptions& image = {});
 
 // One line describing accepted specifications, for --help.
 std::string dataSpecHelp();

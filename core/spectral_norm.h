@@ -5,7 +5,9 @@
 // forward(): within one training step the weights do not change, so every forward of that step,
 // the Langevin chain included, sees the same σ. Forwards under a FrozenWeights guard, and all
 // forwards in eval mode, use a cached W/σ without autograd history; the cache is keyed on the
-// tensor versions of W, u and v, so an optimiser step, an EMA update or a load invalidates it.
+// tensor versions of W, u and v, so an in-place update that autograd sees (Adam/AdamW steps,
+// EMA updates, copy_ on load, power iteration) invalidates it. Updates made through `.data()`
+// (LibTorch 1.13's SGD does this) do not bump the version: call `powerIterate` after them.
 #pragma once
 
 #include <torch/torch.h>

@@ -9,6 +9,7 @@
 #include "sample_strip.h"
 #include "sampler.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -27,6 +28,7 @@ struct SampleArgs {
   bool no_denoise = false;
   int64_t label = -1;
   double guidance = 0.0;
+  std::vector<std::string> concepts;
   std::string out = "samples.png";
   std::string strip;
   std::string csv;
@@ -42,6 +44,33 @@ torch::Tensor referencePoints(const ModelConfig& config) {
   } catch (const std::exception&) {
     return {};
   }
+}
+
+// "NAME=VALUE[:WEIGHT]" → the concept whose name is "NAME=VALUE" (or a class name) with its weight.
+std::vector<ConditionTerm> parseConcepts(const std::vector<std::string>& specs, const ModelConfig& config) {
+  if (config.num_classes == 0) throw std::runtime_error("--concept: the model is unconditional");
+  std::vector<ConditionTerm> terms;
+  for (const auto& spec : specs) {
+    std::string name = spec;
+    double weight = 1.0;
+    if (auto colon = spec.rfind(':'); colon != std::string::npos) {
+      name = spec.substr(0, colon);
+      try {
+        weight = std::stod(spec.substr(colon + 1));
+      } catch (const std::exception&) {
+        throw std::runtime_error("--concept " + spec + ": weight is not a number");
+      }
+    }
+    const auto& names = config.class_names;
+    const auto it = std::find(names.begin(), names.end(), name);
+    if (it == names.end()) {
+      std::string known;
+      for (const auto& n : names) known += (known.empty() ? "" : ", ") + n;
+      throw std::runtime_error("--concept " + name + ": unknown; the model has " + known);
+    }
+    terms.push_back({1 + (it - names.begin()), weight});
+  }
+  return terms;
 }
 
 void run(const SampleArgs& a) {
@@ -65,6 +94,10 @@ void run(const SampleArgs& a) {
     options.condition = Condition::guided(a.label + 1, a.guidance);
   } else if (a.guidance != 0.0) {
     throw std::runtime_error("--guidance needs --class");
+  }
+  if (!a.concepts.empty()) {
+    if (a.label >= 0) throw std::runtime_error("--concept and --class cannot be combined");
+    options.condition = Condition::composed(parseConcepts(a.concepts, config));
   }
 
   std::vector<LevelTrace> traces;
@@ -121,6 +154,8 @@ void addSampleCommand(CLI::App& app) {
   cmd->add_flag("--no-denoise", a->no_denoise, "Skip the final Tweedie denoising step");
   cmd->add_option("--class", a->label, "Class index for a class-conditional model");
   cmd->add_option("--guidance", a->guidance, "Classifier-free guidance weight w (with --class)")->capture_default_str();
+  cmd->add_option("--concept", a->concepts,
+                 "Compose concepts: NAME=VALUE[:WEIGHT] (repeatable; attribute or class names, see info)");
   cmd->add_option("-o,--out", a->out, "PNG: image grid, or scatter plot for 2-D models")->capture_default_str();
   cmd->add_option("--strip", a->strip, "PNG: per-level strip (x_i, proposal, refined for each level)");
   cmd->add_option("--csv", a->csv, "CSV: the 2-D samples in the data's own units");

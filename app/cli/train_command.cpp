@@ -65,8 +65,15 @@ void run(const TrainArgs& args) {
   if (!args.resume.empty()) resumed = readCheckpoint(args.resume);
   const std::string data_spec = !args.data.empty() ? args.data : resumed ? resumed->config.dataset : "";
   if (data_spec.empty()) throw std::runtime_error("--data is required (" + dataSpecHelp() + ")");
-  const Dataset data = loadDataset(data_spec, args.data_seed);
   const Preset base = preset(resumed ? resumed->config.preset : args.preset);
+  // Image files are brought to the preset's channels and size.
+  const auto& shape = resumed ? resumed->config.data_shape : base.model.data_shape;
+  ImageLoadOptions image;
+  if (shape.size() == 3) {
+    image.channels = static_cast<int>(shape[0]);
+    image.size = shape[1];
+  }
+  const Dataset data = loadDataset(data_spec, args.data_seed, image);
   const TrainOptions options = trainOptions(args, base.training);
 
   ModelConfig config = resumed ? resumed->config : presetFor(args.preset, data, args.conditional);

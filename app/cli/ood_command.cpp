@@ -1,0 +1,115 @@
+// `cdrl ood`: energy scores for OOD detection (ALGORITHM.md §7); with an in- and an out-set,
+// AUROC and FPR at 95% TPR.
+#include "checkpoint.h"
+#include "commands.h"
+#include "data_source.h"
+#include "device.h"
+#include "image_folder.h"
+#include "ood.h"
+#include "roc.h"
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+namespace cdrl::cli {
+
+namespace {
+
+struct OodArgs {
+  std::string checkpoint;
+  std::vector<std::string> inputs;
+  std::string in_set, out_set;
+  std::string csv;
+  int64_t limit = 10000;
+  bool raw = false;
+  std::string device = "auto";
+};
+
+struct Scored {
+  std::string source;               // file path or data-set row
+  std::vector<std::string> names;   // one per example
+  torch::Tensor x;                  // [N, ...]
+};
+
+// A file, a folder or a data-set specification, brought to the model's data shape.
+Scored loadInput(const std::string& what, const ModelConfig& config, int64_t limit) {
+  ImageLoadOptions image;
+  image.random_flip = false;
+  if (config.isImage()) {
+    image.channels = static_cast<int>(config.data_shape[0]);
+    image.size = config.data_shape[1];
+  }
+  namespace fs = std::filesystem;
+  Scored s{what, {}, {}};
+  if (fs::is_regular_file(what) && hasImageExtension(what)) {
+    std::string note;
+    s.x = loadImage(what, image, &note).unsqueeze(0);
+    if (!note.empty()) std::fprintf(stderr, "%s: %s\n", what.c_str(), note.c_str());
+    s.names = {what};
+    return s;
+  }
+  const std::string spec = fs::is_directory(what) ? "folder:" + what : what;
+  Dataset data = loadDataset(spec, 0, image);
+  const int64_t n = std::min(limit, data.size());
+  s.x = data.data.slice(0, 0, n);
+  for (int64_t k = 0; k < n; ++k) s.names.push_back(data.name + "#" + std::to_string(k));
+  return s;
+}
+
+std::vector<double> toVector(const torch::Tensor& t) {
+  return {t.data_ptr<double>(), t.data_ptr<double>() + t.numel()};
+}
+
+void run(const OodArgs& a) {
+  const auto device = selectDevice(devicePreferenceFromString(a.device));
+  auto model = loadModel(readCheckpoint(a.checkpoint), device);
+  ScoreOptions options;
+  options.use_ema = !a.raw;
+  std::ofstream csv;
+  if (!a.csv.empty()) {
+    csv.open(a.csv);
+    if (!csv) throw std::runtime_error("cannot write " + a.csv);
+    csv << "set,item,score\n";
+  }
+  auto score = [&](const std::string& what, const char* set) {
+    Scored s = loadInput(what, model->config(), a.limit);
+    const auto scores = energyScores(*model, s.x, options);
+    for (size_t k = 0; k < s.names.size(); ++k) {
+      const double v = scores[k].item<double>();
+      if (csv.is_open()) csv << set << ',' << s.names[k] << ',' << v << '\n';
+      if (a.in_set.empty()) std::printf("%s\t%.6g\n", s.names[k].c_str(), v);
+    }
+    return toVector(scores);
+  };
+  for (const auto& input : a.inputs) score(input, "input");
+  if (!a.in_set.empty() || !a.out_set.empty()) {
+    if (a.in_set.empty() || a.out_set.empty()) throw std::runtime_error("--in and --out go together");
+    const auto in = score(a.in_set, "in");
+    const auto out = score(a.out_set, "out");
+    const RocCurve roc = rocCurve(in, out);
+    std::printf("in: %zu  out: %zu  AUROC %.4f  FPR@95%%TPR %.4f\n", in.size(), out.size(), roc.auroc,
+                roc.fpr_at_95_tpr);
+  }
+}
+
+}  // namespace
+
+void addOodCommand(CLI::App& app) {
+  auto a = std::make_shared<OodArgs>();
+  auto* cmd = app.add_subcommand("ood", "Energy scores for OOD detection; AUROC given in- and out-sets");
+  cmd->add_option("checkpoint", a->checkpoint, "Checkpoint file")->required()->check(CLI::ExistingFile);
+  cmd->add_option("inputs", a->inputs, "Images, folders or data specifications to score");
+  cmd->add_option("--in", a->in_set, "In-distribution set (folder or data specification)");
+  cmd->add_option("--out", a->out_set, "Out-of-distribution set (folder or data specification)");
+  cmd->add_option("--csv", a->csv, "Write per-item scores as CSV (set,item,score)");
+  cmd->add_option("--limit", a->limit, "At most this many items per set")->capture_default_str();
+  cmd->add_flag("--raw", a->raw, "Use the raw weights instead of the EMA weights");
+  cmd->add_option("--device", a->device, "auto, cpu or cuda")->check(CLI::IsMember({"auto", "cpu", "cuda"}));
+  cmd->callback([a] {
+    if (a->inputs.empty() && a->in_set.empty()) throw std::runtime_error("nothing to score: give inputs or --in/--out");
+    run(*a);
+  });
+}
+
+}  // namespace cdrl::cli
