@@ -1,4 +1,5 @@
 #include "cifar10.h"
+#include "text.h"
 
 #include <algorithm>
 #include <cerrno>
@@ -22,13 +23,6 @@ constexpr int64_t kClasses = 10;
   throw std::runtime_error(path + ": " + what);
 }
 
-std::string trim(const std::string& s) {
-  const char* space = " \t\r\n\v\f";
-  const auto begin = s.find_first_not_of(space);
-  if (begin == std::string::npos) return {};
-  const auto end = s.find_last_not_of(space);
-  return s.substr(begin, end - begin + 1);
-}
 
 // The unpacked archive is <parent>/cifar-10-batches-bin/; accept either folder.
 fs::path batchFolder(const std::string& dir) {

@@ -1,4 +1,5 @@
 #include "point_csv.h"
+#include "text.h"
 
 #include <algorithm>
 #include <array>
@@ -16,13 +17,6 @@ namespace {
 
 using Point = std::array<double, 2>;
 
-std::string trim(const std::string& s) {
-  const char* space = " \t\r\n\v\f";
-  const auto begin = s.find_first_not_of(space);
-  if (begin == std::string::npos) return {};
-  const auto end = s.find_last_not_of(space);
-  return s.substr(begin, end - begin + 1);
-}
 
 std::vector<std::string> splitFields(const std::string& line) {
   std::vector<std::string> fields;

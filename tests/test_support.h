@@ -7,6 +7,7 @@
 #include <QDir>
 #include <QString>
 
+#include <functional>
 #include <string>
 
 namespace cdrl::test {
@@ -17,6 +18,20 @@ inline std::string tempDir(const QString& name) {
   dir.removeRecursively();
   dir.mkpath(".");
   return dir.absolutePath().toStdString();
+}
+
+// Runs `f` and returns the std::exception message it throws, or "" when it does not throw.
+inline std::string errorOf(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const std::exception& e) {
+    return e.what();
+  }
+  return {};
+}
+
+inline bool contains(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
 }
 
 // A toy2d-shaped configuration, small enough for fast tests, optionally class-conditional.

@@ -12,7 +12,6 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
-#include <filesystem>
 
 namespace cdrl::cli {
 
@@ -79,6 +78,10 @@ void run(const SampleArgs& a) {
   auto model = loadModel(checkpoint, device);
   const ModelConfig& config = model->config();
 
+  // Refuse outputs that cannot be written before any sampling time is spent.
+  if (!a.csv.empty() && config.isImage()) throw std::runtime_error("--csv is for 2-D point models; use --images");
+  if (!a.images.empty() && !config.isImage()) throw std::runtime_error("--images is for image models; use --csv");
+
   SampleOptions options;
   options.count = a.count;
   options.seed = a.seed;
@@ -119,15 +122,8 @@ void run(const SampleArgs& a) {
   std::fprintf(stderr, "cdrl sample: %lld samples (seed %llu) → %s\n", static_cast<long long>(a.count),
                static_cast<unsigned long long>(a.seed), a.out.c_str());
   if (!a.strip.empty()) writePng(a.strip, levelStrip(traces, config));
-  if (!a.csv.empty()) {
-    if (config.isImage()) throw std::runtime_error("--csv is for 2-D point models; use --images");
-    writePointCsv(a.csv, x, config.data_shift, config.data_scale);
-  }
-  if (!a.images.empty()) {
-    if (!config.isImage()) throw std::runtime_error("--images is for image models; use --csv");
-    std::filesystem::create_directories(a.images);
-    writeImageFiles(a.images, x, "sample");
-  }
+  if (!a.csv.empty()) writePointCsv(a.csv, x, config.data_shift, config.data_scale);
+  if (!a.images.empty()) writeImageFiles(a.images, x, "sample");
   if (!a.tensors.empty()) {
     TensorFile file;
     file.metadata["checkpoint"] = a.checkpoint;

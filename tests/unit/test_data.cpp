@@ -5,6 +5,8 @@
 
 #include <QDir>
 #include <QFile>
+#include "test_support.h"
+
 #include <QtTest>
 
 #include <cmath>
@@ -39,19 +41,8 @@ void writeText(const std::string& path, const std::string& text) {
   std::ofstream(path, std::ios::binary) << text;
 }
 
-// Runs `f` and returns the std::exception message it throws, or "" when it does not throw.
-std::string errorOf(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const std::exception& e) {
-    return e.what();
-  }
-  return {};
-}
-
-bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
+using cdrl::test::contains;
+using cdrl::test::errorOf;
 
 torch::Tensor radiusOf(const torch::Tensor& p) { return p.norm(2, /*dim=*/1); }
 

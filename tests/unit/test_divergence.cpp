@@ -12,7 +12,7 @@ class TestDivergence : public QObject {
 
  private Q_SLOTS:
   void nonFiniteDataStopsTrainingWithWeightsIntact() {
-    Dataset data = makeToyDataset(ToyShape::Moons, 256, 0);
+    Dataset data = makeToyDataset(ToyShape::TwoMoons, 256, 0);
     data.data[0][0] = std::numeric_limits<float>::quiet_NaN();
     data.data = data.data.index_select(0, torch::zeros({256}, torch::kLong));  // every row is NaN
     torch::manual_seed(0);

@@ -24,18 +24,8 @@ namespace {
 constexpr float kTolerance = 1e-5f;
 constexpr float kJpegTolerance = 4 / 127.5f;  // a flat colour survives JPEG within a few levels
 
-std::string errorOf(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const std::exception& e) {
-    return e.what();
-  }
-  return {};
-}
-
-bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
+using cdrl::test::contains;
+using cdrl::test::errorOf;
 
 void writeBytes(const std::string& path, const std::string& bytes) {
   fs::create_directories(fs::path(path).parent_path());
