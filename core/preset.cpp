@@ -28,16 +28,16 @@ Preset toy2d() {
   return p;
 }
 
-// `fmnist-tiny`: a 3-resolution conv EBM (16/32/32 channels) and a 2-resolution U-Net (32/64)
+// `fmnist-tiny`: a 3-resolution conv EBM (16/32/32 channels) and a 2-resolution U-Net (16/32)
 // for 28×28×1, sized so one K = 15, batch-64 iteration takes about a second on 2 CPU cores.
 Preset fmnistTiny() {
   Preset p;
   p.name = "fmnist-tiny";
-  p.summary = "conv EBM 16/32/32 ch + U-Net 32/64 ch for 28×28 grey images (CPU-sized)";
+  p.summary = "conv EBM 16/32/32 ch + U-Net 16/32 ch for 28×28 grey images (CPU-sized)";
   p.model.preset = p.name;
   p.model.data_shape = {1, 28, 28};
   p.model.ebm = {Architecture::ConvEbm, 16, {1, 2, 2}, 1, {}, 0.0, 8, 32, true};
-  p.model.initializer = {Architecture::UNet, 32, {1, 2}, 1, {14}, 0.0, 8, 32, false};
+  p.model.initializer = {Architecture::UNet, 16, {1, 2}, 1, {14}, 0.0, 8, 32, false};
   p.training.steps = 20000;
   p.training.batch = 64;
   p.training.lr_ebm = 1e-4;
