@@ -123,6 +123,29 @@ class TestSampler : public QObject {
     QCOMPARE(tripping->calls, trip);
   }
 
+  void guidanceZeroAndSingleConceptEqualPlainConditioning() {
+    torch::manual_seed(4);
+    Model model(test::smallToyConfig(3), torch::kCPU);
+    {
+      // Class-conditional nets start label-blind only by chance; make the label matter.
+      torch::NoGradGuard no_grad;
+      for (auto& p : model.ebmEma()->parameters()) p.add_(0.05 * torch::randn_like(p));
+      for (auto& p : model.initializerEma()->parameters()) p.add_(0.05 * torch::randn_like(p));
+    }
+    SampleOptions options;
+    options.count = 8;
+    options.steps = 3;
+    options.seed = 21;
+    options.condition = Condition{{{2, 1.0}}};  // plain conditioning on label 2
+    const auto plain = sample(model, options).samples;
+    options.condition = Condition::guided(2, 0.0);
+    QVERIFY(torch::equal(sample(model, options).samples, plain));
+    options.condition = Condition::composed({{2, 1.0}});
+    QVERIFY(torch::equal(sample(model, options).samples, plain));
+    options.condition = Condition::guided(2, 2.0);  // a real weight changes the samples
+    QVERIFY(!torch::equal(sample(model, options).samples, plain));
+  }
+
   void rejectsBadOptions() {
     Model model(test::smallToyConfig(), torch::kCPU);
     SampleOptions options;
