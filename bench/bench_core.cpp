@@ -100,7 +100,8 @@ void benchPreset(const std::string& name, int64_t batch, int repeats) {
   lopts.record = false;
   auto gen = at::detail::createCPUGenerator(0);
   const double chain_s = bestSeconds(repeats, [&] {
-    langevinRefine(x, x, coeff, [&](const torch::Tensor& y) { return ebm.energy(y, emb_e); }, lopts, gen);
+    langevinRefine(
+        x, x, coeff, [&](const torch::Tensor& y) { return ebm.energy(y, emb_e); }, lopts, gen);
   });
   const double chain_flops = 2.0 * ebm_flops * batch * K;
 
@@ -114,16 +115,18 @@ void benchPreset(const std::string& name, int64_t batch, int repeats) {
   topts.batch = batch;
   Trainer trainer(model, data, topts);
   const int train_steps = 3;
-  const double train_s = bestSeconds(repeats, [&] {
-    torch::AutoGradMode grad(true);
-    for (int k = 0; k < train_steps; ++k) trainer.step();
-  }) / train_steps;
+  const double train_s = bestSeconds(repeats,
+                                     [&] {
+                                       torch::AutoGradMode grad(true);
+                                       for (int k = 0; k < train_steps; ++k) trainer.step();
+                                     }) /
+                         train_steps;
   // Per iteration: proposal forward+backward (≈3 forwards), K chain steps (2 each), the loss
   // forward on 2B and its backward (≈3 forwards each).
   const double train_flops = batch * (3.0 * init_flops + 2.0 * K * ebm_flops + 6.0 * ebm_flops);
 
-  std::printf("| %s | %lld | %.2f | %.2f | %.1f | %.1f | %.2f | %.1f | %.1f | %.1f |\n", name.c_str(),
-              static_cast<long long>(batch), ebm_flops / 1e6, init_flops / 1e6,
+  std::printf("| %s | %lld | %.2f | %.2f | %.1f | %.1f | %.2f | %.1f | %.1f | %.1f |\n",
+              name.c_str(), static_cast<long long>(batch), ebm_flops / 1e6, init_flops / 1e6,
               batch / sample_s, sample_flops / sample_s / 1e9, 1.0 / train_s,
               train_flops / train_s / 1e9, chain_flops / chain_s / 1e9, batch * K / chain_s);
   std::fflush(stdout);
@@ -145,8 +148,9 @@ int main(int argc, char** argv) {
   std::printf("matmul 1024²: %.1f GFLOP/s\n", matmulGflops(repeats));
   std::printf("conv3×3 64×32ch×14²: %.1f GFLOP/s; 64×16ch×28²: %.1f GFLOP/s\n\n",
               convGflops(64, 32, 14, repeats), convGflops(64, 16, 28, repeats));
-  std::printf("| preset | batch | EBM MFLOP/img | init MFLOP/img | sample img/s | sample GFLOP/s | "
-              "train it/s | train GFLOP/s | Langevin GFLOP/s | Langevin img-steps/s |\n");
+  std::printf(
+      "| preset | batch | EBM MFLOP/img | init MFLOP/img | sample img/s | sample GFLOP/s | "
+      "train it/s | train GFLOP/s | Langevin GFLOP/s | Langevin img-steps/s |\n");
   std::printf("|---|---|---|---|---|---|---|---|---|---|\n");
   for (const auto& name : presets) benchPreset(name, batch, repeats);
   return 0;

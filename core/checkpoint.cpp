@@ -57,10 +57,12 @@ Checkpoint readCheckpoint(const std::string& path) {
   const auto& meta = c.file.metadata;
   auto field = [&](const char* key) {
     auto it = meta.find(key);
-    if (it == meta.end()) throw problem(path, std::string("not a CDRL checkpoint (no '") + key + "' entry)");
+    if (it == meta.end())
+      throw problem(path, std::string("not a CDRL checkpoint (no '") + key + "' entry)");
     return it->second;
   };
-  if (field("format") != kFormat) throw problem(path, "not a CDRL checkpoint (format '" + field("format") + "')");
+  if (field("format") != kFormat)
+    throw problem(path, "not a CDRL checkpoint (format '" + field("format") + "')");
   if (field("format_version") != std::to_string(kCheckpointVersion))
     throw problem(path, "wrong version: format version " + field("format_version") +
                             ", this program reads version " + std::to_string(kCheckpointVersion));
@@ -86,13 +88,15 @@ std::unique_ptr<Model> loadModel(const Checkpoint& checkpoint, torch::Device dev
   for (auto& [prefix, net] : networkSlots(*model)) {
     for (auto& [name, target] : namedState(*net)) {
       auto it = tensors.find(prefix + name);
-      if (it == tensors.end()) throw problem(checkpoint.path, "mismatched: tensor '" + prefix + name + "' is missing");
+      if (it == tensors.end())
+        throw problem(checkpoint.path, "mismatched: tensor '" + prefix + name + "' is missing");
       if (!it->second.sizes().equals(target.sizes()))
         throw problem(checkpoint.path, "mismatched: tensor '" + prefix + name + "' has shape " +
-                                           shapeString(it->second.sizes()) + " but the model needs " +
-                                           shapeString(target.sizes()));
+                                           shapeString(it->second.sizes()) +
+                                           " but the model needs " + shapeString(target.sizes()));
       if (it->second.scalar_type() != target.scalar_type())
-        throw problem(checkpoint.path, "mismatched: tensor '" + prefix + name + "' has the wrong dtype");
+        throw problem(checkpoint.path,
+                      "mismatched: tensor '" + prefix + name + "' has the wrong dtype");
       target.copy_(it->second);  // onto the model's device
     }
   }
@@ -100,7 +104,8 @@ std::unique_ptr<Model> loadModel(const Checkpoint& checkpoint, torch::Device dev
 }
 
 void restoreTrainer(const Checkpoint& checkpoint, Trainer& trainer) {
-  if (!checkpoint.resumable) throw problem(checkpoint.path, "holds no training state, so it cannot be resumed");
+  if (!checkpoint.resumable)
+    throw problem(checkpoint.path, "holds no training state, so it cannot be resumed");
   try {
     trainer.loadStateTensors(checkpoint.file.tensors);
   } catch (const std::exception& e) {

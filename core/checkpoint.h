@@ -16,8 +16,8 @@ constexpr int kCheckpointVersion = 1;
 struct Checkpoint {
   std::string path;
   ModelConfig config;
-  int64_t step = 0;         // optimiser steps the weights have seen
-  bool resumable = false;   // holds optimiser and generator state
+  int64_t step = 0;        // optimiser steps the weights have seen
+  bool resumable = false;  // holds optimiser and generator state
   TensorFile file;
 };
 

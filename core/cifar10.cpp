@@ -23,7 +23,6 @@ constexpr int64_t kClasses = 10;
   throw std::runtime_error(path + ": " + what);
 }
 
-
 // The unpacked archive is <parent>/cifar-10-batches-bin/; accept either folder.
 fs::path batchFolder(const std::string& dir) {
   const auto nested = fs::path(dir) / "cifar-10-batches-bin";

@@ -58,15 +58,18 @@ Dataset loadDataset(const std::string& spec, uint64_t seed, const ImageLoadOptio
       return makeToyDataset(toyShapeFromString(rest), n, seed);
     }
     if (startsWith(spec, "csv")) return readPointCsv(after(spec, "csv"));
-    if (startsWith(spec, "shapes")) return makeShapesDataset(countAfter(after(spec, "shapes"), kShapesImages), seed);
-    if (startsWith(spec, "cifar10-test")) return readCifar10(after(spec, "cifar10-test"), Split::Test);
+    if (startsWith(spec, "shapes"))
+      return makeShapesDataset(countAfter(after(spec, "shapes"), kShapesImages), seed);
+    if (startsWith(spec, "cifar10-test"))
+      return readCifar10(after(spec, "cifar10-test"), Split::Test);
     if (startsWith(spec, "cifar10")) return readCifar10(after(spec, "cifar10"), Split::Train);
     LoadReport report;
     if (startsWith(spec, "celeba-test"))
       return reported(readCelebA(after(spec, "celeba-test"), Split::Test, image, &report), report);
     if (startsWith(spec, "celeba"))
       return reported(readCelebA(after(spec, "celeba"), Split::Train, image, &report), report);
-    if (startsWith(spec, "folder")) return reported(readImageFolder(after(spec, "folder"), image, &report), report);
+    if (startsWith(spec, "folder"))
+      return reported(readImageFolder(after(spec, "folder"), image, &report), report);
     if (startsWith(spec, "classes"))
       return reported(readClassFolders(after(spec, "classes"), image, &report), report);
     if (startsWith(spec, "fashion-mnist-test")) {

@@ -25,11 +25,15 @@ void limitBlasThreads(int threads) {
 torch::Device selectDevice(DevicePreference preference) {
   const bool cuda = torch::cuda::is_available();
   switch (preference) {
-    case DevicePreference::Cpu: return torch::kCPU;
+    case DevicePreference::Cpu:
+      return torch::kCPU;
     case DevicePreference::Cuda:
-      if (!cuda) throw std::runtime_error("CUDA requested but this LibTorch has no CUDA or no GPU is present");
+      if (!cuda)
+        throw std::runtime_error(
+            "CUDA requested but this LibTorch has no CUDA or no GPU is present");
       return {torch::kCUDA, 0};
-    case DevicePreference::Auto: break;
+    case DevicePreference::Auto:
+      break;
   }
   return cuda ? torch::Device(torch::kCUDA, 0) : torch::Device(torch::kCPU);
 }
@@ -37,7 +41,8 @@ torch::Device selectDevice(DevicePreference preference) {
 void configureThreads(int threads) {
   static std::once_flag once;
   std::call_once(once, [threads] {
-    const int n = threads > 0 ? threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    const int n =
+        threads > 0 ? threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
     // Measured: small GEMMs inside LibTorch's own parallel regions ran 2.8× slower when OpenBLAS
     // also spawned threads (PRODUCT.md, known traps).
     limitBlasThreads(1);

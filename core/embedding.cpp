@@ -6,8 +6,10 @@ namespace cdrl {
 
 torch::Tensor activate(const torch::Tensor& x, Activation act) {
   switch (act) {
-    case Activation::LeakyRelu: return torch::leaky_relu(x, 0.2);
-    case Activation::Silu: return torch::silu(x);
+    case Activation::LeakyRelu:
+      return torch::leaky_relu(x, 0.2);
+    case Activation::Silu:
+      return torch::silu(x);
   }
   return x;
 }
@@ -30,7 +32,8 @@ ConditionEmbeddingImpl::ConditionEmbeddingImpl(int64_t dim, int64_t num_classes,
     m_label = register_module("label", SNLinear(num_classes + 1, 4 * dim, true, spectral));
 }
 
-torch::Tensor ConditionEmbeddingImpl::forward(const torch::Tensor& lambda, const torch::Tensor& label) {
+torch::Tensor ConditionEmbeddingImpl::forward(const torch::Tensor& lambda,
+                                              const torch::Tensor& label) {
   auto emb = m_out(activate(m_in(levelSinusoid(lambda, m_dim)), m_act));
   if (m_numClasses > 0) {
     // §3: one-hot over C + 1 entries, index 0 = ∅.

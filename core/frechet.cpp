@@ -26,9 +26,11 @@ Gaussian fitGaussian(const torch::Tensor& features) {
 double frechetDistance(const Gaussian& a, const Gaussian& b) {
   const auto root_a = sqrtPsd(a.covariance);
   const auto inner = root_a.matmul(b.covariance).matmul(root_a);
-  const auto trace_root = torch::linalg_eigvalsh(0.5 * (inner + inner.t())).clamp_min(0).sqrt().sum();
+  const auto trace_root =
+      torch::linalg_eigvalsh(0.5 * (inner + inner.t())).clamp_min(0).sqrt().sum();
   const auto diff = a.mean - b.mean;
-  return (diff.dot(diff) + a.covariance.trace() + b.covariance.trace() - 2 * trace_root).item<double>();
+  return (diff.dot(diff) + a.covariance.trace() + b.covariance.trace() - 2 * trace_root)
+      .item<double>();
 }
 
 double frechetDistance(const torch::Tensor& features_a, const torch::Tensor& features_b) {

@@ -77,7 +77,8 @@ torch::Tensor StackedTerms::combine(const torch::Tensor& out) const {
   return (out.reshape(sizes) * weights.reshape(w_shape)).sum(0);
 }
 
-GuidedEnergy::GuidedEnergy(EnergyNetImpl& ebm, const Condition& condition, const torch::Tensor& lambda)
+GuidedEnergy::GuidedEnergy(EnergyNetImpl& ebm, const Condition& condition,
+                           const torch::Tensor& lambda)
     : m_ebm(ebm), m_stacked(condition, lambda) {
   torch::NoGradGuard no_grad;  // the embedding is a constant of the chain
   m_emb = m_ebm.embed(m_stacked.lambda, m_stacked.labels);

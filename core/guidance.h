@@ -11,7 +11,7 @@
 namespace cdrl {
 
 struct ConditionTerm {
-  int64_t label = 0;    // 0 = ∅, else class / concept index 1..C
+  int64_t label = 0;  // 0 = ∅, else class / concept index 1..C
   double weight = 1.0;
 };
 

@@ -17,7 +17,9 @@ LangevinCoefficients langevinCoefficients(const Schedule& schedule, const torch:
     sigma[i] = std::sqrt(h);
   }
   auto gather = [&](const std::vector<double>& table) {
-    auto t = torch::tensor(table, torch::kDouble).to(levels.device()).index_select(0, levels.to(torch::kLong));
+    auto t = torch::tensor(table, torch::kDouble)
+                 .to(levels.device())
+                 .index_select(0, levels.to(torch::kLong));
     std::vector<int64_t> shape = {levels.size(0)};
     shape.insert(shape.end(), data_dims, 1);
     return t.to(torch::kFloat).reshape(shape);

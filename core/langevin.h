@@ -24,7 +24,8 @@ struct LangevinCoefficients {
   torch::Tensor noise_std;   // σ
 };
 
-// `levels` int64 [B] (or [1] for one level for all) in 1..T; `steps` = K'; `data_dims` = y.dim() − 1.
+// `levels` int64 [B] (or [1] for one level for all) in 1..T; `steps` = K'; `data_dims` = y.dim()
+// − 1.
 LangevinCoefficients langevinCoefficients(const Schedule& schedule, const torch::Tensor& levels,
                                           int steps, int64_t data_dims);
 
@@ -36,10 +37,10 @@ struct LangevinOptions {
 };
 
 struct LangevinResult {
-  torch::Tensor y;                    // ỹ
-  std::vector<torch::Tensor> steps;   // y after each step (keep_steps), CPU
-  std::vector<double> energy;         // mean F(y) before each step
-  std::vector<double> displacement;   // mean ‖y − ŷ‖ after each step
+  torch::Tensor y;                   // ỹ
+  std::vector<torch::Tensor> steps;  // y after each step (keep_steps), CPU
+  std::vector<double> energy;        // mean F(y) before each step
+  std::vector<double> displacement;  // mean ‖y − ŷ‖ after each step
   int steps_done = 0;
   bool cancelled = false;
 };

@@ -12,8 +12,8 @@
 namespace cdrl {
 
 struct ThroughputStats {
-  double wall_seconds = 0;     // since the run (or resume) started
-  double samples_per_s = 0;    // training examples per second over the last interval
+  double wall_seconds = 0;   // since the run (or resume) started
+  double samples_per_s = 0;  // training examples per second over the last interval
 };
 
 nlohmann::json metricsLine(const StepStats& stats, const ThroughputStats& throughput);

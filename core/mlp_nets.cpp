@@ -2,7 +2,8 @@
 
 namespace cdrl {
 
-MlpBlockImpl::MlpBlockImpl(int64_t in, int64_t out, int64_t emb_width, Activation act, bool spectral)
+MlpBlockImpl::MlpBlockImpl(int64_t in, int64_t out, int64_t emb_width, Activation act,
+                           bool spectral)
     : m_act(act) {
   m_fc1 = register_module("fc1", SNLinear(in, out, true, spectral));
   m_fc2 = register_module("fc2", SNLinear(out, out, true, spectral));
@@ -39,14 +40,15 @@ torch::Tensor MlpTrunkImpl::forward(const torch::Tensor& x, const torch::Tensor&
 }
 
 MlpEnergyImpl::MlpEnergyImpl(const NetworkConfig& config, int64_t dim, int64_t num_classes) {
-  m_embedding = register_module(
-      "embedding", ConditionEmbedding(config.embed_dim, num_classes, Activation::LeakyRelu,
-                                      config.spectral_norm));
+  m_embedding =
+      register_module("embedding", ConditionEmbedding(config.embed_dim, num_classes,
+                                                      Activation::LeakyRelu, config.spectral_norm));
   const int64_t emb_width = 4 * config.embed_dim;
   m_trunk = register_module("trunk", MlpTrunk(config, dim, emb_width, Activation::LeakyRelu));
   // §3 head: no spectral norm, no bias.
   m_head = register_module(
-      "head", torch::nn::Linear(torch::nn::LinearOptions(emb_width, m_trunk->outWidth()).bias(false)));
+      "head",
+      torch::nn::Linear(torch::nn::LinearOptions(emb_width, m_trunk->outWidth()).bias(false)));
 }
 
 torch::Tensor MlpEnergyImpl::energy(const torch::Tensor& y, const torch::Tensor& emb) {
@@ -54,7 +56,8 @@ torch::Tensor MlpEnergyImpl::energy(const torch::Tensor& y, const torch::Tensor&
   return (h * m_head(activate(emb, Activation::LeakyRelu))).sum(1);
 }
 
-MlpInitializerImpl::MlpInitializerImpl(const NetworkConfig& config, int64_t dim, int64_t num_classes) {
+MlpInitializerImpl::MlpInitializerImpl(const NetworkConfig& config, int64_t dim,
+                                       int64_t num_classes) {
   m_embedding = register_module(
       "embedding", ConditionEmbedding(config.embed_dim, num_classes, Activation::Silu, false));
   m_trunk = register_module("trunk", MlpTrunk(config, dim, 4 * config.embed_dim, Activation::Silu));

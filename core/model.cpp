@@ -22,10 +22,10 @@ Model::Model(const ModelConfig& config, torch::Device device)
   m_init = makeInitializerNet(config.initializer, config.data_shape, config.num_classes);
   m_ebmEma = makeEnergyNet(config.ebm, config.data_shape, config.num_classes);
   m_initEma = makeInitializerNet(config.initializer, config.data_shape, config.num_classes);
-  for (torch::nn::Module* net : {static_cast<torch::nn::Module*>(m_ebm.get()),
-                                 static_cast<torch::nn::Module*>(m_init.get()),
-                                 static_cast<torch::nn::Module*>(m_ebmEma.get()),
-                                 static_cast<torch::nn::Module*>(m_initEma.get())})
+  for (torch::nn::Module* net :
+       {static_cast<torch::nn::Module*>(m_ebm.get()), static_cast<torch::nn::Module*>(m_init.get()),
+        static_cast<torch::nn::Module*>(m_ebmEma.get()),
+        static_cast<torch::nn::Module*>(m_initEma.get())})
     net->to(device);
   resetEma();
   m_ebmEma->eval();

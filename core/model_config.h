@@ -13,12 +13,12 @@
 namespace cdrl {
 
 struct ModelConfig {
-  std::string preset;                     // the named preset it was built from
-  std::vector<int64_t> data_shape;        // one example: {2} or {C, H, W}
-  std::string dataset;                    // where the training data came from
-  int64_t num_classes = 0;                // C; 0 = unconditional
-  std::vector<std::string> class_names;   // C names, or empty
-  std::vector<double> data_shift;         // original = data · scale + shift
+  std::string preset;                    // the named preset it was built from
+  std::vector<int64_t> data_shape;       // one example: {2} or {C, H, W}
+  std::string dataset;                   // where the training data came from
+  int64_t num_classes = 0;               // C; 0 = unconditional
+  std::vector<std::string> class_names;  // C names, or empty
+  std::vector<double> data_shift;        // original = data · scale + shift
   std::vector<double> data_scale;
   ScheduleOptions schedule;
   NetworkConfig ebm;

@@ -21,9 +21,12 @@ void NetworkConfig::validate(const std::string& which) const {
 
 std::string toString(Architecture architecture) {
   switch (architecture) {
-    case Architecture::Mlp: return "mlp";
-    case Architecture::ConvEbm: return "conv-ebm";
-    case Architecture::UNet: return "unet";
+    case Architecture::Mlp:
+      return "mlp";
+    case Architecture::ConvEbm:
+      return "conv-ebm";
+    case Architecture::UNet:
+      return "unet";
   }
   return "mlp";
 }

@@ -10,9 +10,9 @@
 namespace cdrl {
 
 enum class Architecture {
-  Mlp,        // residual MLP over points (2-D toy data)
-  ConvEbm,    // the reference EBM: residual conv blocks, average pooling, energy head
-  UNet,       // the reference initializer: DDPM-style U-Net
+  Mlp,      // residual MLP over points (2-D toy data)
+  ConvEbm,  // the reference EBM: residual conv blocks, average pooling, energy head
+  UNet,     // the reference initializer: DDPM-style U-Net
 };
 
 struct NetworkConfig {
@@ -23,8 +23,8 @@ struct NetworkConfig {
   std::vector<int64_t> attention_resolutions;  // U-Net: resolutions (pixels) with self-attention
   double dropout = 0.0;                        // U-Net residual-block dropout
   int64_t groups = 32;                         // U-Net GroupNorm groups
-  int64_t embed_dim = 64;                      // sinusoid size h·2; embedding width is 4·embed_dim
-  bool spectral_norm = false;                  // spectral normalisation on conv/linear layers
+  int64_t embed_dim = 64;      // sinusoid size h·2; embedding width is 4·embed_dim
+  bool spectral_norm = false;  // spectral normalisation on conv/linear layers
 
   void validate(const std::string& which) const;
 };

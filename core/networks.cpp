@@ -15,8 +15,9 @@ void requireImageShape(const std::vector<int64_t>& shape, const NetworkConfig& c
   if (shape.size() != 3) throw std::invalid_argument(which + ": needs image data [C, H, W]");
   const int64_t factor = int64_t{1} << (config.multipliers.size() - 1);
   if (shape[1] % factor || shape[2] % factor)
-    throw std::invalid_argument(which + ": image size " + std::to_string(shape[1]) +
-                                " is not divisible by 2^(resolutions - 1) = " + std::to_string(factor));
+    throw std::invalid_argument(
+        which + ": image size " + std::to_string(shape[1]) +
+        " is not divisible by 2^(resolutions - 1) = " + std::to_string(factor));
 }
 
 void requirePointShape(const std::vector<int64_t>& shape, const std::string& which) {
@@ -35,14 +36,15 @@ EnergyNet makeEnergyNet(const NetworkConfig& config, const std::vector<int64_t>&
     case Architecture::ConvEbm:
       requireImageShape(data_shape, config, "ebm");
       return std::make_shared<ConvEnergyImpl>(config, data_shape[0], num_classes);
-    case Architecture::UNet: break;
+    case Architecture::UNet:
+      break;
   }
   throw std::invalid_argument("ebm: architecture " + toString(config.architecture) +
                               " is not an energy network");
 }
 
-InitializerNet makeInitializerNet(const NetworkConfig& config, const std::vector<int64_t>& data_shape,
-                                  int64_t num_classes) {
+InitializerNet makeInitializerNet(const NetworkConfig& config,
+                                  const std::vector<int64_t>& data_shape, int64_t num_classes) {
   config.validate("initializer");
   switch (config.architecture) {
     case Architecture::Mlp:
@@ -51,7 +53,8 @@ InitializerNet makeInitializerNet(const NetworkConfig& config, const std::vector
     case Architecture::UNet:
       requireImageShape(data_shape, config, "initializer");
       return std::make_shared<UNetInitializerImpl>(config, data_shape, num_classes);
-    case Architecture::ConvEbm: break;
+    case Architecture::ConvEbm:
+      break;
   }
   throw std::invalid_argument("initializer: architecture " + toString(config.architecture) +
                               " is not an initializer network");

@@ -44,8 +44,8 @@ using InitializerNet = std::shared_ptr<InitializerNetImpl>;
 // `data_shape` is one example's shape ({2} or {C, H, W}); `num_classes` C (0 = unconditional).
 EnergyNet makeEnergyNet(const NetworkConfig& config, const std::vector<int64_t>& data_shape,
                         int64_t num_classes);
-InitializerNet makeInitializerNet(const NetworkConfig& config, const std::vector<int64_t>& data_shape,
-                                  int64_t num_classes);
+InitializerNet makeInitializerNet(const NetworkConfig& config,
+                                  const std::vector<int64_t>& data_shape, int64_t num_classes);
 
 // Copies every parameter and buffer of `from` into `to` (same architecture), without history.
 void copyState(torch::nn::Module& to, const torch::nn::Module& from);

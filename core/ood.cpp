@@ -20,7 +20,8 @@ torch::Tensor energyScores(Model& model, const torch::Tensor& x, const ScoreOpti
     const auto lambda = torch::full({n}, schedule.level(0).lambda, chunk.options());
     const auto label = torch::zeros({n}, torch::TensorOptions(model.device()).dtype(torch::kLong));
     // The level-1 EBM models y_0 = sqrt(m_1)·x_0 at λ_0 (§2, §6).
-    scores.push_back(nets.ebm.energy(sqrt_m1 * chunk, nets.ebm.embed(lambda, label)).to(torch::kCPU));
+    scores.push_back(
+        nets.ebm.energy(sqrt_m1 * chunk, nets.ebm.embed(lambda, label)).to(torch::kCPU));
   }
   return torch::cat(scores).to(torch::kDouble);
 }

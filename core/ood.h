@@ -9,8 +9,8 @@
 namespace cdrl {
 
 struct ScoreOptions {
-  bool use_ema = true;   // EMA weights, as for sampling
-  int64_t batch = 256;   // examples per forward pass
+  bool use_ema = true;  // EMA weights, as for sampling
+  int64_t batch = 256;  // examples per forward pass
 };
 
 // F(sqrt(m_1)·x; λ_0, ∅) for each row of `x` [N, ...] (data scaled to [−1, 1]); CPU [N] double.

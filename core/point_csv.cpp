@@ -17,7 +17,6 @@ namespace {
 
 using Point = std::array<double, 2>;
 
-
 std::vector<std::string> splitFields(const std::string& line) {
   std::vector<std::string> fields;
   size_t start = 0;

@@ -54,7 +54,8 @@ Preset fmnistTiny() {
 Preset cifar10Paper() {
   Preset p;
   p.name = "cifar10-paper";
-  p.summary = "the paper's CIFAR-10 EBM (128 ch, ×1,2,2,2, 8 blocks) and U-Net (64 ch, attention at 16, 8)";
+  p.summary =
+      "the paper's CIFAR-10 EBM (128 ch, ×1,2,2,2, 8 blocks) and U-Net (64 ch, attention at 16, 8)";
   p.model.preset = p.name;
   p.model.data_shape = {3, 32, 32};
   p.model.ebm = {Architecture::ConvEbm, 128, {1, 2, 2, 2}, 8, {}, 0.0, 32, 128, true};
@@ -74,7 +75,8 @@ Preset preset(const std::string& name) {
   if (name == "toy2d") return toy2d();
   if (name == "fmnist-tiny") return fmnistTiny();
   if (name == "cifar10-paper") return cifar10Paper();
-  throw std::invalid_argument("unknown preset '" + name + "' (expected toy2d, fmnist-tiny or cifar10-paper)");
+  throw std::invalid_argument("unknown preset '" + name +
+                              "' (expected toy2d, fmnist-tiny or cifar10-paper)");
 }
 
 ModelConfig presetFor(const std::string& name, const Dataset& data, bool conditional) {

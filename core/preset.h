@@ -12,9 +12,9 @@ namespace cdrl {
 
 struct Preset {
   std::string name;
-  std::string summary;      // one line for --help and docs
-  ModelConfig model;        // data fields are filled from the data set by `presetFor`
-  TrainOptions training;    // defaults measured for this preset
+  std::string summary;    // one line for --help and docs
+  ModelConfig model;      // data fields are filled from the data set by `presetFor`
+  TrainOptions training;  // defaults measured for this preset
 };
 
 std::vector<std::string> presetNames();

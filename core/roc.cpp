@@ -18,9 +18,11 @@ RocCurve rocCurve(const std::vector<double>& in_scores, const std::vector<double
   for (double s : out_scores) all.push_back({s, false});
   for (const auto& s : all)
     if (!std::isfinite(s.score)) throw std::invalid_argument("ROC: a score is not finite");
-  std::sort(all.begin(), all.end(), [](const Scored& a, const Scored& b) { return a.score > b.score; });
+  std::sort(all.begin(), all.end(),
+            [](const Scored& a, const Scored& b) { return a.score > b.score; });
 
-  const double P = static_cast<double>(in_scores.size()), N = static_cast<double>(out_scores.size());
+  const double P = static_cast<double>(in_scores.size()),
+               N = static_cast<double>(out_scores.size());
   RocCurve roc;
   roc.thresholds.push_back(std::numeric_limits<double>::infinity());
   roc.tpr.push_back(0);

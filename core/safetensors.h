@@ -27,7 +27,8 @@ struct TensorFile {
 void writeTensorFile(const std::string& path, const TensorFile& file);
 
 // Reads and validates: header length and JSON, dtypes, shapes against byte ranges, ranges inside
-// the file, and the CRC when present. Throws FormatError with a one-line message naming the problem.
+// the file, and the CRC when present. Throws FormatError with a one-line message naming the
+// problem.
 TensorFile readTensorFile(const std::string& path);
 
 }  // namespace cdrl

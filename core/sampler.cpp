@@ -15,7 +15,8 @@ void SampleOptions::validate(const ModelConfig& config) const {
 namespace {
 
 torch::Tensor levelLambda(const Schedule& schedule, int i, int64_t batch, torch::Device device) {
-  return torch::full({batch}, schedule.level(i).lambda, torch::TensorOptions(device).dtype(torch::kFloat));
+  return torch::full({batch}, schedule.level(i).lambda,
+                     torch::TensorOptions(device).dtype(torch::kFloat));
 }
 
 torch::Tensor cpu(const torch::Tensor& t) { return t.detach().to(torch::kCPU); }

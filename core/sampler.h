@@ -16,15 +16,15 @@
 namespace cdrl {
 
 struct SampleOptions {
-  int64_t count = 16;            // samples drawn at once
-  uint64_t seed = 0;             // fixes x_T and all noise: same seed + options = same samples
-  int steps = 0;                 // K' Langevin steps per level; 0 = the model's training K
-  bool use_ema = true;           // EMA weights (as the paper samples) or the raw ones
-  bool noise = true;             // proposal and Langevin noise; off = deterministic refinement
-  bool keep_steps = false;       // keep every Langevin step of every level in the trace
-  bool denoise = true;           // final Tweedie step (§6)
+  int64_t count = 16;       // samples drawn at once
+  uint64_t seed = 0;        // fixes x_T and all noise: same seed + options = same samples
+  int steps = 0;            // K' Langevin steps per level; 0 = the model's training K
+  bool use_ema = true;      // EMA weights (as the paper samples) or the raw ones
+  bool noise = true;        // proposal and Langevin noise; off = deterministic refinement
+  bool keep_steps = false;  // keep every Langevin step of every level in the trace
+  bool denoise = true;      // final Tweedie step (§6)
   Condition condition = Condition::none();  // guidance / composition (§7)
-  int64_t run_id = 0;            // echoed in every report, so callers can drop stale results
+  int64_t run_id = 0;  // echoed in every report, so callers can drop stale results
 
   // Throws std::invalid_argument naming the bad field.
   void validate(const ModelConfig& config) const;
@@ -33,23 +33,23 @@ struct SampleOptions {
 // One finished level i (T … 1), all tensors detached and on the CPU.
 struct LevelTrace {
   int64_t run_id = 0;
-  int level = 0;                       // i
-  int levels = 0;                      // T
-  torch::Tensor x_i;                   // the level's input
-  torch::Tensor y_hat;                 // initializer proposal ŷ
-  torch::Tensor y_tilde;               // Langevin-refined ỹ
-  torch::Tensor x_prev;                // x_{i−1} = ỹ / sqrt(m_i)
-  std::vector<torch::Tensor> steps;    // y after each Langevin step (SampleOptions::keep_steps)
-  std::vector<double> step_energy;     // mean F before each step
+  int level = 0;                          // i
+  int levels = 0;                         // T
+  torch::Tensor x_i;                      // the level's input
+  torch::Tensor y_hat;                    // initializer proposal ŷ
+  torch::Tensor y_tilde;                  // Langevin-refined ỹ
+  torch::Tensor x_prev;                   // x_{i−1} = ỹ / sqrt(m_i)
+  std::vector<torch::Tensor> steps;       // y after each Langevin step (SampleOptions::keep_steps)
+  std::vector<double> step_energy;        // mean F before each step
   std::vector<double> step_displacement;  // mean ‖y − ŷ‖ after each step
-  double energy_proposal = 0;          // mean F(ŷ)
-  double energy_refined = 0;           // mean F(ỹ)
+  double energy_proposal = 0;             // mean F(ŷ)
+  double energy_refined = 0;              // mean F(ỹ)
 };
 
 struct SampleResult {
   int64_t run_id = 0;
   uint64_t seed = 0;
-  torch::Tensor samples;   // x̂_0 after Tweedie (or x_0 without), CPU, not clipped
+  torch::Tensor samples;  // x̂_0 after Tweedie (or x_0 without), CPU, not clipped
   bool cancelled = false;
   int levels_done = 0;
 };

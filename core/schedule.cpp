@@ -7,7 +7,8 @@ namespace cdrl {
 
 void ScheduleOptions::validate() const {
   if (T < 1) throw std::invalid_argument("schedule: T must be at least 1");
-  if (!(lambda_max > lambda_min)) throw std::invalid_argument("schedule: lambda_max must exceed lambda_min");
+  if (!(lambda_max > lambda_min))
+    throw std::invalid_argument("schedule: lambda_max must exceed lambda_min");
   if (!(step_base > 0)) throw std::invalid_argument("schedule: step_base must be positive");
   if (K < 1) throw std::invalid_argument("schedule: K must be at least 1");
 }
@@ -27,17 +28,18 @@ Schedule::Schedule(const ScheduleOptions& options) : m_options(options) {
   for (int i = 1; i <= T; ++i) {
     LevelCoefficients& row = m_rows[i];
     const double alpha_bar_prev = m_rows[i - 1].alpha_bar;
-    row.r = row.alpha_bar / alpha_bar_prev;                                        // §2
-    row.beta = 1.0 - row.r;                                                        // §2
-    row.beta_tilde = (1.0 - alpha_bar_prev) / (1.0 - row.alpha_bar) * row.beta;    // §2
+    row.r = row.alpha_bar / alpha_bar_prev;                                      // §2
+    row.beta = 1.0 - row.r;                                                      // §2
+    row.beta_tilde = (1.0 - alpha_bar_prev) / (1.0 - row.alpha_bar) * row.beta;  // §2
     row.anchored = i < T;
-    row.m = row.anchored ? row.r : 1.0;                                            // §2 top level
+    row.m = row.anchored ? row.r : 1.0;  // §2 top level
     row.c = m_options.step_scaling == StepScaling::PerLevel
-                ? std::sqrt(1.0 - alpha_bar_prev) / std::sqrt(1.0 - alpha_bar_0)   // §4
-                : 1.0 / std::sqrt(1.0 - alpha_bar_0);                              // §8 toy
-    row.s2 = 2.0 * m_options.step_base * row.c * row.beta;                         // §4
+                ? std::sqrt(1.0 - alpha_bar_prev) / std::sqrt(1.0 - alpha_bar_0)  // §4
+                : 1.0 / std::sqrt(1.0 - alpha_bar_0);                             // §8 toy
+    row.s2 = 2.0 * m_options.step_base * row.c * row.beta;                        // §4
   }
-  for (int i = 1; i <= T; ++i) m_rows[i].weight = std::sqrt(m_rows[1].beta / m_rows[i].beta);  // §5.6
+  for (int i = 1; i <= T; ++i)
+    m_rows[i].weight = std::sqrt(m_rows[1].beta / m_rows[i].beta);  // §5.6
 }
 
 const LevelCoefficients& Schedule::level(int i) const {
@@ -58,8 +60,10 @@ double Schedule::tweedieStepVariance() const {
 
 std::string toString(StepScaling scaling) {
   switch (scaling) {
-    case StepScaling::PerLevel: return "per-level";
-    case StepScaling::Constant: return "constant";
+    case StepScaling::PerLevel:
+      return "per-level";
+    case StepScaling::Constant:
+      return "constant";
   }
   return "per-level";
 }
@@ -67,7 +71,8 @@ std::string toString(StepScaling scaling) {
 StepScaling stepScalingFromString(const std::string& name) {
   if (name == "per-level") return StepScaling::PerLevel;
   if (name == "constant") return StepScaling::Constant;
-  throw std::invalid_argument("unknown step scaling '" + name + "' (expected per-level or constant)");
+  throw std::invalid_argument("unknown step scaling '" + name +
+                              "' (expected per-level or constant)");
 }
 
 }  // namespace cdrl

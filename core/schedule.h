@@ -14,12 +14,12 @@ enum class StepScaling {
 };
 
 struct ScheduleOptions {
-  int T = 6;                                     // number of noise levels [paper]
-  double lambda_min = -5.1;                      // log-SNR at u = 1 [ref]
-  double lambda_max = 9.8;                       // log-SNR at u = 0 [ref]
-  double step_base = 2e-4;                       // b in s_i² = 2·b·c_i·β_i and s'² = b·c_1·β_1 [ref]
+  int T = 6;                 // number of noise levels [paper]
+  double lambda_min = -5.1;  // log-SNR at u = 1 [ref]
+  double lambda_max = 9.8;   // log-SNR at u = 0 [ref]
+  double step_base = 2e-4;   // b in s_i² = 2·b·c_i·β_i and s'² = b·c_1·β_1 [ref]
   StepScaling step_scaling = StepScaling::PerLevel;  // how c_i is formed
-  int K = 15;                                    // Langevin steps per level used in training [paper]
+  int K = 15;  // Langevin steps per level used in training [paper]
 
   // Throws std::invalid_argument naming the bad field.
   void validate() const;

@@ -68,8 +68,7 @@ torch::Tensor SNLinearImpl::forward(const torch::Tensor& x) {
   return torch::nn::functional::linear(x, normalizedWeight(), bias);
 }
 
-SNConv2dImpl::SNConv2dImpl(int64_t in, int64_t out, int64_t kernel, bool with_bias,
-                           bool spectral)
+SNConv2dImpl::SNConv2dImpl(int64_t in, int64_t out, int64_t kernel, bool with_bias, bool spectral)
     : m_padding(kernel / 2) {
   initSpectral(torch::empty({out, in, kernel, kernel}), with_bias, in * kernel * kernel, spectral);
 }

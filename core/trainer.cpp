@@ -30,8 +30,8 @@ void setLearningRate(torch::optim::Optimizer& opt, double lr) {
 
 void requireFinite(const torch::Tensor& t, const char* what, int64_t step) {
   if (!torch::isfinite(t).all().item<bool>())
-    throw DivergedError(std::string("training diverged at step ") + std::to_string(step + 1) + ": " +
-                        what + " is not finite");
+    throw DivergedError(std::string("training diverged at step ") + std::to_string(step + 1) +
+                        ": " + what + " is not finite");
 }
 
 // Adam and AdamW keep the same per-parameter moments; these move them in and out of named tensors.
@@ -62,7 +62,8 @@ void importMoments(torch::optim::Optimizer& opt, const std::string& prefix,
     auto avg_sq = in.find(key + "exp_avg_sq");
     auto step = in.find(key + "step");
     if (avg_sq == in.end() || step == in.end() || !avg->second.sizes().equals(params[k].sizes()))
-      throw std::runtime_error("checkpoint: optimiser state " + key + " is incomplete or mismatched");
+      throw std::runtime_error("checkpoint: optimiser state " + key +
+                               " is incomplete or mismatched");
     auto state = std::make_unique<State>();
     state->exp_avg(avg->second.to(params[k].device()).clone());
     state->exp_avg_sq(avg_sq->second.to(params[k].device()).clone());
@@ -80,7 +81,8 @@ Trainer::Trainer(Model& model, const Dataset& data, const TrainOptions& options)
   m_options.validate();
   if (data.size() < 1) throw std::invalid_argument("training data '" + data.name + "' is empty");
   if (data.exampleShape() != model.config().data_shape)
-    throw std::invalid_argument("training data '" + data.name + "' does not match the model's data shape");
+    throw std::invalid_argument("training data '" + data.name +
+                                "' does not match the model's data shape");
   if (model.config().num_classes > 0 && !data.labels.defined() && !data.attributes.defined())
     throw std::invalid_argument("a conditional model needs labelled or attributed data");
   m_gen = at::detail::createCPUGenerator(options.seed);
@@ -172,8 +174,9 @@ StepStats Trainer::step() {
   chain_options.record = false;
   const auto coeff = langevinCoefficients(schedule, i, K, dims);
   const auto y_tilde =
-      langevinRefine(y_hat, x_i, coeff, [&](const torch::Tensor& y) { return ebm.energy(y, emb_chain); },
-                     chain_options, m_gen)
+      langevinRefine(
+          y_hat, x_i, coeff, [&](const torch::Tensor& y) { return ebm.energy(y, emb_chain); },
+          chain_options, m_gen)
           .y.detach();
   requireFinite(y_tilde, "the refined sample ỹ", m_step);
 

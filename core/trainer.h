@@ -30,15 +30,15 @@ struct LevelStats {
 };
 
 struct StepStats {
-  int64_t step = 0;           // optimiser steps done after this one
-  double loss_ebm = 0;        // L_θ
-  double loss_init = 0;       // L_φ
-  double energy_pos = 0;      // mean F(y⁺)
-  double energy_neg = 0;      // mean F(ỹ)
-  double init_error = 0;      // mean ‖ŷ − y⁺‖²: how far the proposal is from the true y
+  int64_t step = 0;       // optimiser steps done after this one
+  double loss_ebm = 0;    // L_θ
+  double loss_init = 0;   // L_φ
+  double energy_pos = 0;  // mean F(y⁺)
+  double energy_neg = 0;  // mean F(ỹ)
+  double init_error = 0;  // mean ‖ŷ − y⁺‖²: how far the proposal is from the true y
   double lr_ebm = 0;
   double lr_init = 0;
-  double grad_norm_ebm = 0;   // before clipping
+  double grad_norm_ebm = 0;  // before clipping
   double grad_norm_init = 0;
   std::vector<LevelStats> levels;  // index i − 1 for level i
 };

@@ -21,12 +21,14 @@ void zeroInit(SNConv2d& layer) {
 torch::Tensor resample(const torch::Tensor& x, Resample how) {
   namespace F = torch::nn::functional;
   switch (how) {
-    case Resample::Down: return torch::avg_pool2d(x, 2);
+    case Resample::Down:
+      return torch::avg_pool2d(x, 2);
     case Resample::Up:
       return F::interpolate(x, F::InterpolateFuncOptions()
                                    .scale_factor(std::vector<double>{2.0, 2.0})
                                    .mode(torch::kNearest));
-    case Resample::None: break;
+    case Resample::None:
+      break;
   }
   return x;
 }
@@ -67,7 +69,8 @@ AttentionImpl::AttentionImpl(int64_t channels, int64_t groups) {
 torch::Tensor AttentionImpl::forward(const torch::Tensor& x) {
   const auto b = x.size(0), c = x.size(1), h = x.size(2), w = x.size(3);
   const auto qkv = m_qkv(m_norm(x)).reshape({b, 3, c, h * w}).unbind(1);
-  const auto weights = torch::softmax(torch::bmm(qkv[0].transpose(1, 2), qkv[1]) / std::sqrt(double(c)), -1);
+  const auto weights =
+      torch::softmax(torch::bmm(qkv[0].transpose(1, 2), qkv[1]) / std::sqrt(double(c)), -1);
   const auto out = torch::bmm(qkv[2], weights.transpose(1, 2)).reshape({b, c, h, w});
   return x + m_proj(out);
 }
@@ -102,8 +105,8 @@ UNetInitializerImpl::UNetInitializerImpl(const NetworkConfig& config,
     const int64_t out = config.width * config.multipliers[level];
     for (int64_t b = 0; b < config.blocks; ++b) {
       addStage(m_down, "down" + std::to_string(level) + "_" + std::to_string(b),
-               UNetBlock(width, out, emb_width, groups, dropout, Resample::None), attends(resolution),
-               out, groups);
+               UNetBlock(width, out, emb_width, groups, dropout, Resample::None),
+               attends(resolution), out, groups);
       m_down.back().skip_out = true;
       skip_channels.push_back(out);
       width = out;
@@ -119,8 +122,8 @@ UNetInitializerImpl::UNetInitializerImpl(const NetworkConfig& config,
   }
   addStage(m_mid, "mid0", UNetBlock(width, width, emb_width, groups, dropout, Resample::None), true,
            width, groups);
-  addStage(m_mid, "mid1", UNetBlock(width, width, emb_width, groups, dropout, Resample::None), false,
-           width, groups);
+  addStage(m_mid, "mid1", UNetBlock(width, width, emb_width, groups, dropout, Resample::None),
+           false, width, groups);
   for (size_t level = levels; level-- > 0;) {
     const int64_t out = config.width * config.multipliers[level];
     for (int64_t b = 0; b <= config.blocks; ++b) {

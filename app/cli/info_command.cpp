@@ -9,12 +9,15 @@ namespace cdrl::cli {
 void addInfoCommand(CLI::App& app) {
   auto path = std::make_shared<std::string>();
   auto* cmd = app.add_subcommand("info", "Print a checkpoint's configuration");
-  cmd->add_option("checkpoint", *path, "Checkpoint file (.safetensors)")->required()->check(CLI::ExistingFile);
+  cmd->add_option("checkpoint", *path, "Checkpoint file (.safetensors)")
+      ->required()
+      ->check(CLI::ExistingFile);
   cmd->callback([path] {
     const Checkpoint c = readCheckpoint(*path);
     int64_t parameters = 0;
     for (const auto& [name, tensor] : c.file.tensors)
-      if (name.rfind("ebm/", 0) == 0 || name.rfind("initializer/", 0) == 0) parameters += tensor.numel();
+      if (name.rfind("ebm/", 0) == 0 || name.rfind("initializer/", 0) == 0)
+        parameters += tensor.numel();
     nlohmann::json out = {{"file", *path},
                           {"format_version", kCheckpointVersion},
                           {"step", c.step},

@@ -27,9 +27,9 @@ struct OodArgs {
 };
 
 struct Scored {
-  std::string source;               // file path or data-set row
-  std::vector<std::string> names;   // one per example
-  torch::Tensor x;                  // [N, ...]
+  std::string source;              // file path or data-set row
+  std::vector<std::string> names;  // one per example
+  torch::Tensor x;                 // [N, ...]
 };
 
 // A file, a folder or a data-set specification, brought to the model's data shape.
@@ -84,12 +84,13 @@ void run(const OodArgs& a) {
   };
   for (const auto& input : a.inputs) score(input, "input");
   if (!a.in_set.empty() || !a.out_set.empty()) {
-    if (a.in_set.empty() || a.out_set.empty()) throw std::runtime_error("--in and --out go together");
+    if (a.in_set.empty() || a.out_set.empty())
+      throw std::runtime_error("--in and --out go together");
     const auto in = score(a.in_set, "in");
     const auto out = score(a.out_set, "out");
     const RocCurve roc = rocCurve(in, out);
-    std::printf("in: %zu  out: %zu  AUROC %.4f  FPR@95%%TPR %.4f\n", in.size(), out.size(), roc.auroc,
-                roc.fpr_at_95_tpr);
+    std::printf("in: %zu  out: %zu  AUROC %.4f  FPR@95%%TPR %.4f\n", in.size(), out.size(),
+                roc.auroc, roc.fpr_at_95_tpr);
   }
 }
 
@@ -97,17 +98,22 @@ void run(const OodArgs& a) {
 
 void addOodCommand(CLI::App& app) {
   auto a = std::make_shared<OodArgs>();
-  auto* cmd = app.add_subcommand("ood", "Energy scores for OOD detection; AUROC given in- and out-sets");
-  cmd->add_option("checkpoint", a->checkpoint, "Checkpoint file")->required()->check(CLI::ExistingFile);
+  auto* cmd =
+      app.add_subcommand("ood", "Energy scores for OOD detection; AUROC given in- and out-sets");
+  cmd->add_option("checkpoint", a->checkpoint, "Checkpoint file")
+      ->required()
+      ->check(CLI::ExistingFile);
   cmd->add_option("inputs", a->inputs, "Images, folders or data specifications to score");
   cmd->add_option("--in", a->in_set, "In-distribution set (folder or data specification)");
   cmd->add_option("--out", a->out_set, "Out-of-distribution set (folder or data specification)");
   cmd->add_option("--csv", a->csv, "Write per-item scores as CSV (set,item,score)");
   cmd->add_option("--limit", a->limit, "At most this many items per set")->capture_default_str();
   cmd->add_flag("--raw", a->raw, "Use the raw weights instead of the EMA weights");
-  cmd->add_option("--device", a->device, "auto, cpu or cuda")->check(CLI::IsMember({"auto", "cpu", "cuda"}));
+  cmd->add_option("--device", a->device, "auto, cpu or cuda")
+      ->check(CLI::IsMember({"auto", "cpu", "cuda"}));
   cmd->callback([a] {
-    if (a->inputs.empty() && a->in_set.empty()) throw std::runtime_error("nothing to score: give inputs or --in/--out");
+    if (a->inputs.empty() && a->in_set.empty())
+      throw std::runtime_error("nothing to score: give inputs or --in/--out");
     run(*a);
   });
 }

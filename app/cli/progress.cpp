@@ -7,8 +7,11 @@
 namespace cdrl::cli {
 
 Progress::Progress(int64_t first, int64_t total)
-    : m_first(first), m_total(total), m_tty(isatty(fileno(stderr))),
-      m_start(std::chrono::steady_clock::now()), m_lastPrint(m_start) {}
+    : m_first(first),
+      m_total(total),
+      m_tty(isatty(fileno(stderr))),
+      m_start(std::chrono::steady_clock::now()),
+      m_lastPrint(m_start) {}
 
 void Progress::update(int64_t done, const std::string& note) {
   const auto now = std::chrono::steady_clock::now();

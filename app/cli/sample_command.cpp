@@ -46,7 +46,8 @@ torch::Tensor referencePoints(const ModelConfig& config) {
 }
 
 // "NAME=VALUE[:WEIGHT]" → the concept whose name is "NAME=VALUE" (or a class name) with its weight.
-std::vector<ConditionTerm> parseConcepts(const std::vector<std::string>& specs, const ModelConfig& config) {
+std::vector<ConditionTerm> parseConcepts(const std::vector<std::string>& specs,
+                                         const ModelConfig& config) {
   if (config.num_classes == 0) throw std::runtime_error("--concept: the model is unconditional");
   std::vector<ConditionTerm> terms;
   for (const auto& spec : specs) {
@@ -79,8 +80,10 @@ void run(const SampleArgs& a) {
   const ModelConfig& config = model->config();
 
   // Refuse outputs that cannot be written before any sampling time is spent.
-  if (!a.csv.empty() && config.isImage()) throw std::runtime_error("--csv is for 2-D point models; use --images");
-  if (!a.images.empty() && !config.isImage()) throw std::runtime_error("--images is for image models; use --csv");
+  if (!a.csv.empty() && config.isImage())
+    throw std::runtime_error("--csv is for 2-D point models; use --images");
+  if (!a.images.empty() && !config.isImage())
+    throw std::runtime_error("--images is for image models; use --csv");
 
   SampleOptions options;
   options.count = a.count;
@@ -92,7 +95,8 @@ void run(const SampleArgs& a) {
   if (a.label >= 0) {
     if (config.num_classes == 0) throw std::runtime_error("--class: the model is unconditional");
     if (a.label >= config.num_classes)
-      throw std::runtime_error("--class " + std::to_string(a.label) + ": the model has classes 0.." +
+      throw std::runtime_error("--class " + std::to_string(a.label) +
+                               ": the model has classes 0.." +
                                std::to_string(config.num_classes - 1));
     options.condition = Condition::guided(a.label + 1, a.guidance);
   } else if (a.guidance != 0.0) {
@@ -119,8 +123,9 @@ void run(const SampleArgs& a) {
   } else {
     writePng(a.out, scatterPlot(x, referencePoints(config)));
   }
-  std::fprintf(stderr, "cdrl sample: %lld samples (seed %llu) → %s\n", static_cast<long long>(a.count),
-               static_cast<unsigned long long>(a.seed), a.out.c_str());
+  std::fprintf(stderr, "cdrl sample: %lld samples (seed %llu) → %s\n",
+               static_cast<long long>(a.count), static_cast<unsigned long long>(a.seed),
+               a.out.c_str());
   if (!a.strip.empty()) writePng(a.strip, levelStrip(traces, config));
   if (!a.csv.empty()) writePointCsv(a.csv, x, config.data_shift, config.data_scale);
   if (!a.images.empty()) writeImageFiles(a.images, x, "sample");
@@ -139,25 +144,37 @@ void run(const SampleArgs& a) {
 void addSampleCommand(CLI::App& app) {
   auto a = std::make_shared<SampleArgs>();
   auto* cmd = app.add_subcommand("sample", "Draw samples from a checkpoint (Algorithm 2)");
-  cmd->add_option("checkpoint", a->checkpoint, "Checkpoint file (.safetensors)")->required()->check(CLI::ExistingFile);
-  cmd->add_option("-n,--count", a->count, "Number of samples")->check(CLI::Range(1, 100000))->capture_default_str();
-  cmd->add_option("--seed", a->seed, "Seed (same seed and options give the same samples)")->capture_default_str();
-  cmd->add_option("-K,--steps", a->steps, "Langevin steps per level K' (0 = as trained; step size adjusted)")
+  cmd->add_option("checkpoint", a->checkpoint, "Checkpoint file (.safetensors)")
+      ->required()
+      ->check(CLI::ExistingFile);
+  cmd->add_option("-n,--count", a->count, "Number of samples")
+      ->check(CLI::Range(1, 100000))
+      ->capture_default_str();
+  cmd->add_option("--seed", a->seed, "Seed (same seed and options give the same samples)")
+      ->capture_default_str();
+  cmd->add_option("-K,--steps", a->steps,
+                  "Langevin steps per level K' (0 = as trained; step size adjusted)")
       ->check(CLI::Range(0, 1000))
       ->capture_default_str();
   cmd->add_flag("--raw", a->raw, "Use the raw weights instead of the EMA weights");
   cmd->add_flag("--no-noise", a->no_noise, "Turn off proposal and Langevin noise");
   cmd->add_flag("--no-denoise", a->no_denoise, "Skip the final Tweedie denoising step");
   cmd->add_option("--class", a->label, "Class index for a class-conditional model");
-  cmd->add_option("--guidance", a->guidance, "Classifier-free guidance weight w (with --class)")->capture_default_str();
-  cmd->add_option("--concept", a->concepts,
-                 "Compose concepts: NAME=VALUE[:WEIGHT] (repeatable; attribute or class names, see info)");
-  cmd->add_option("-o,--out", a->out, "PNG: image grid, or scatter plot for 2-D models")->capture_default_str();
-  cmd->add_option("--strip", a->strip, "PNG: per-level strip (x_i, proposal, refined for each level)");
+  cmd->add_option("--guidance", a->guidance, "Classifier-free guidance weight w (with --class)")
+      ->capture_default_str();
+  cmd->add_option(
+      "--concept", a->concepts,
+      "Compose concepts: NAME=VALUE[:WEIGHT] (repeatable; attribute or class names, see info)");
+  cmd->add_option("-o,--out", a->out, "PNG: image grid, or scatter plot for 2-D models")
+      ->capture_default_str();
+  cmd->add_option("--strip", a->strip,
+                  "PNG: per-level strip (x_i, proposal, refined for each level)");
   cmd->add_option("--csv", a->csv, "CSV: the 2-D samples in the data's own units");
   cmd->add_option("--images", a->images, "Folder: one PNG per sampled image");
   cmd->add_option("--tensors", a->tensors, "safetensors file holding the raw samples tensor");
-  cmd->add_option("--device", a->device, "auto, cpu or cuda")->check(CLI::IsMember({"auto", "cpu", "cuda"}))->capture_default_str();
+  cmd->add_option("--device", a->device, "auto, cpu or cuda")
+      ->check(CLI::IsMember({"auto", "cpu", "cuda"}))
+      ->capture_default_str();
   cmd->callback([a] { run(*a); });
 }
 

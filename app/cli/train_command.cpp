@@ -63,7 +63,9 @@ void run(const TrainArgs& args) {
 
   std::optional<Checkpoint> resumed;
   if (!args.resume.empty()) resumed = readCheckpoint(args.resume);
-  const std::string data_spec = !args.data.empty() ? args.data : resumed ? resumed->config.dataset : "";
+  const std::string data_spec = !args.data.empty() ? args.data
+                                : resumed          ? resumed->config.dataset
+                                                   : "";
   if (data_spec.empty()) throw std::runtime_error("--data is required (" + dataSpecHelp() + ")");
   const Preset base = preset(resumed ? resumed->config.preset : args.preset);
   // Image files are brought to the preset's channels and size.
@@ -79,7 +81,8 @@ void run(const TrainArgs& args) {
   ModelConfig config = resumed ? resumed->config : presetFor(args.preset, data, args.conditional);
   if (args.K) config.schedule.K = *args.K;
   torch::manual_seed(options.seed);  // initial weights
-  std::unique_ptr<Model> model = resumed ? loadModel(*resumed, device) : std::make_unique<Model>(config, device);
+  std::unique_ptr<Model> model =
+      resumed ? loadModel(*resumed, device) : std::make_unique<Model>(config, device);
   Trainer trainer(*model, data, options);
   if (resumed) restoreTrainer(*resumed, trainer);
   if (trainer.stepsDone() >= options.steps)
@@ -87,10 +90,11 @@ void run(const TrainArgs& args) {
                              std::to_string(trainer.stepsDone()) + " (raise --steps)");
 
   MetricsLog metrics((fs::path(args.out) / "metrics.jsonl").string());
-  std::fprintf(stderr, "cdrl train: preset %s, data %s (%lld examples), %s, steps %lld → %lld, batch %lld\n",
-               config.preset.c_str(), data.name.c_str(), static_cast<long long>(data.size()),
-               describeDevice(device).c_str(), static_cast<long long>(trainer.stepsDone()),
-               static_cast<long long>(options.steps), static_cast<long long>(options.batch));
+  std::fprintf(
+      stderr, "cdrl train: preset %s, data %s (%lld examples), %s, steps %lld → %lld, batch %lld\n",
+      config.preset.c_str(), data.name.c_str(), static_cast<long long>(data.size()),
+      describeDevice(device).c_str(), static_cast<long long>(trainer.stepsDone()),
+      static_cast<long long>(options.steps), static_cast<long long>(options.batch));
 
   g_interrupted = false;
   auto previous = std::signal(SIGINT, [](int) { g_interrupted = true; });
@@ -114,12 +118,14 @@ void run(const TrainArgs& args) {
         interval_start = now;
         interval_steps = 0;
       }
-      if (stats.step % options.checkpoint_every == 0 || last) saveCheckpoint(checkpoint_path, *model, &trainer);
+      if (stats.step % options.checkpoint_every == 0 || last)
+        saveCheckpoint(checkpoint_path, *model, &trainer);
     }
   } catch (const DivergedError& e) {
     std::signal(SIGINT, previous);
     progress.finish();
-    throw CommandExit(kExitDiverged, std::string("error: ") + e.what() + "; the last good checkpoint is kept at " +
+    throw CommandExit(kExitDiverged, std::string("error: ") + e.what() +
+                                         "; the last good checkpoint is kept at " +
                                          checkpoint_path);
   }
   std::signal(SIGINT, previous);
@@ -137,29 +143,39 @@ void run(const TrainArgs& args) {
 
 void addTrainCommand(CLI::App& app) {
   auto args = std::make_shared<TrainArgs>();
-  auto* cmd = app.add_subcommand("train", "Train a model (Algorithm 1) and write checkpoints and metrics");
+  auto* cmd =
+      app.add_subcommand("train", "Train a model (Algorithm 1) and write checkpoints and metrics");
   cmd->add_option("--preset", args->preset, "Model preset: toy2d, fmnist-tiny or cifar10-paper")
       ->check(CLI::IsMember({"toy2d", "fmnist-tiny", "cifar10-paper"}))
       ->capture_default_str();
   cmd->add_option("--data", args->data, "Training data: " + dataSpecHelp());
-  cmd->add_option("-o,--out", args->out, "Output folder (checkpoint.safetensors, metrics.jsonl)")->required();
-  cmd->add_option("--resume", args->resume, "Continue from this checkpoint (its preset and data are reused)")
+  cmd->add_option("-o,--out", args->out, "Output folder (checkpoint.safetensors, metrics.jsonl)")
+      ->required();
+  cmd->add_option("--resume", args->resume,
+                  "Continue from this checkpoint (its preset and data are reused)")
       ->check(CLI::ExistingFile);
   cmd->add_option("--steps", args->steps, "Total optimiser steps to reach (preset default)")
       ->check(CLI::PositiveNumber);
-  cmd->add_option("--batch", args->batch, "Minibatch size (preset default)")->check(CLI::PositiveNumber);
+  cmd->add_option("--batch", args->batch, "Minibatch size (preset default)")
+      ->check(CLI::PositiveNumber);
   cmd->add_option("--seed", args->seed, "Seed for weights, data order and noise (default 0)");
-  cmd->add_option("--data-seed", args->data_seed, "Seed for generated toy data")->capture_default_str();
-  cmd->add_option("--log-every", args->log_every, "Metrics line every N steps")->check(CLI::PositiveNumber);
+  cmd->add_option("--data-seed", args->data_seed, "Seed for generated toy data")
+      ->capture_default_str();
+  cmd->add_option("--log-every", args->log_every, "Metrics line every N steps")
+      ->check(CLI::PositiveNumber);
   cmd->add_option("--checkpoint-every", args->checkpoint_every, "Checkpoint every N steps")
       ->check(CLI::PositiveNumber);
-  cmd->add_option("--warmup", args->warmup, "Learning-rate warm-up steps")->check(CLI::PositiveNumber);
+  cmd->add_option("--warmup", args->warmup, "Learning-rate warm-up steps")
+      ->check(CLI::PositiveNumber);
   cmd->add_option("--lr-ebm", args->lr_ebm, "EBM learning rate")->check(CLI::PositiveNumber);
-  cmd->add_option("--lr-init", args->lr_init, "Initializer learning rate")->check(CLI::PositiveNumber);
+  cmd->add_option("--lr-init", args->lr_init, "Initializer learning rate")
+      ->check(CLI::PositiveNumber);
   cmd->add_option("--ema", args->ema_decay, "EMA decay")->check(CLI::Range(0.0, 0.999999));
-  cmd->add_option("-K,--langevin-steps", args->K, "Langevin steps per level in training (default 15)")
+  cmd->add_option("-K,--langevin-steps", args->K,
+                  "Langevin steps per level in training (default 15)")
       ->check(CLI::Range(1, 1000));
-  cmd->add_flag("--conditional", args->conditional, "Class-conditional model (needs labelled data)");
+  cmd->add_flag("--conditional", args->conditional,
+                "Class-conditional model (needs labelled data)");
   cmd->add_option("--device", args->device, "auto, cpu or cuda")
       ->check(CLI::IsMember({"auto", "cpu", "cuda"}))
       ->capture_default_str();

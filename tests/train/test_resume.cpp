@@ -66,7 +66,10 @@ class TestResume : public QObject {
     const auto actual = losses(resumed, 4);
     QCOMPARE(actual.size(), expected.size());
     for (size_t k = 0; k < expected.size(); ++k)
-      QVERIFY2(actual[k] == expected[k], qPrintable(QString("loss %1: %2 vs %3").arg(k).arg(actual[k], 0, 'g', 17).arg(expected[k], 0, 'g', 17)));
+      QVERIFY2(actual[k] == expected[k], qPrintable(QString("loss %1: %2 vs %3")
+                                                        .arg(k)
+                                                        .arg(actual[k], 0, 'g', 17)
+                                                        .arg(expected[k], 0, 'g', 17)));
   }
 };
 

@@ -108,7 +108,8 @@ class TestCheckpoint : public QObject {
   void rejectsTruncated() {
     QFETCH(double, fraction);
     const std::string bytes = readAll(m_good);
-    const size_t keep = fraction < 0 ? bytes.size() - 1 : std::max<size_t>(3, bytes.size() * fraction);
+    const size_t keep =
+        fraction < 0 ? bytes.size() - 1 : std::max<size_t>(3, bytes.size() * fraction);
     const std::string path = m_dir + "/truncated.safetensors";
     writeAll(path, bytes.substr(0, keep));
     expectError(path, "truncated");
@@ -149,7 +150,8 @@ class TestCheckpoint : public QObject {
       loadModel(c, torch::kCPU);
       QFAIL("no error");
     } catch (const FormatError& e) {
-      QVERIFY2(std::string(e.what()).find("mismatched: tensor 'ebm/trunk.in.weight'") != std::string::npos,
+      QVERIFY2(std::string(e.what()).find("mismatched: tensor 'ebm/trunk.in.weight'") !=
+                   std::string::npos,
                e.what());
     }
   }
@@ -163,7 +165,8 @@ class TestCheckpoint : public QObject {
       loadModel(readCheckpoint(path), torch::kCPU);
       QFAIL("no error");
     } catch (const FormatError& e) {
-      QVERIFY2(std::string(e.what()).find("'initializer_ema/out.weight' is missing") != std::string::npos,
+      QVERIFY2(std::string(e.what()).find("'initializer_ema/out.weight' is missing") !=
+                   std::string::npos,
                e.what());
     }
   }

@@ -26,7 +26,8 @@ class TestDivergence : public QObject {
       trainer.step();
       QFAIL("no error");
     } catch (const DivergedError& e) {
-      QVERIFY2(std::string(e.what()).find("training diverged at step 1") != std::string::npos, e.what());
+      QVERIFY2(std::string(e.what()).find("training diverged at step 1") != std::string::npos,
+               e.what());
       QVERIFY2(std::string(e.what()).find("not finite") != std::string::npos, e.what());
     }
     QCOMPARE(trainer.stepsDone(), int64_t{0});

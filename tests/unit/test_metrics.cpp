@@ -15,7 +15,8 @@ class TestMetrics : public QObject {
   void frechetOneDimensional() {
     // 1-D closed form: (μ_a − μ_b)² + (σ_a − σ_b)².
     const Gaussian a{torch::tensor({1.5}, torch::kDouble), torch::tensor({{4.0}}, torch::kDouble)};
-    const Gaussian b{torch::tensor({-0.5}, torch::kDouble), torch::tensor({{0.25}}, torch::kDouble)};
+    const Gaussian b{torch::tensor({-0.5}, torch::kDouble),
+                     torch::tensor({{0.25}}, torch::kDouble)};
     QVERIFY(std::abs(frechetDistance(a, b) - (4.0 + 2.25)) < 1e-12);
   }
 
@@ -27,7 +28,8 @@ class TestMetrics : public QObject {
     const auto alpha = torch::tensor({0.5, 1.0, 2.0, 3.0, 9.0}, torch::kDouble);
     const auto beta = torch::tensor({4.0, 1.0, 0.25, 3.0, 1.0}, torch::kDouble);
     const Gaussian a{torch::zeros({5}, torch::kDouble), R.matmul(torch::diag(alpha)).matmul(R.t())};
-    const Gaussian b{torch::full({5}, 1.0, torch::kDouble), R.matmul(torch::diag(beta)).matmul(R.t())};
+    const Gaussian b{torch::full({5}, 1.0, torch::kDouble),
+                     R.matmul(torch::diag(beta)).matmul(R.t())};
     const double expected = 5.0 + (alpha.sqrt() - beta.sqrt()).pow(2).sum().item<double>();
     QVERIFY2(std::abs(frechetDistance(a, b) - expected) < 1e-9,
              qPrintable(QString::number(frechetDistance(a, b), 'g', 15)));

@@ -115,7 +115,8 @@ class TestSampler : public QObject {
     options.count = 4;
     options.steps = 15;
     int reported = 0;
-    const auto result = sample(model, options, [&](const LevelTrace&) { ++reported; }, &cancel);
+    const auto result = sample(
+        model, options, [&](const LevelTrace&) { ++reported; }, &cancel);
     QVERIFY(result.cancelled);
     QCOMPARE(result.levels_done, 1);
     QCOMPARE(reported, 1);
