@@ -37,6 +37,7 @@ struct StackedTerms {
   torch::Tensor lambda;   // [n·B]
   torch::Tensor weights;  // [n] float
   int64_t terms = 1;
+  bool identity = false;  // a single term of weight 1: combine() passes through
 
   StackedTerms(const Condition& condition, const torch::Tensor& lambda);
   // [B, ...] → [n·B, ...]
