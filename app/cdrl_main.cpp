@@ -8,13 +8,20 @@
 int main(int argc, char** argv) {
   CLI::App app{"cdrl — Cooperative Diffusion Recovery Likelihood: train, sample, inspect"};
   app.require_subcommand(1);
+  app.fallthrough();  // lets --threads follow the subcommand; inherited by subcommands added below
   app.set_version_flag("--version", "cdrl 0.1.0");
   cdrl::cli::addTrainCommand(app);
   cdrl::cli::addSampleCommand(app);
   cdrl::cli::addInfoCommand(app);
   cdrl::cli::addOodCommand(app);
+  cdrl::cli::addEvalCommand(app);
+  cdrl::cli::addTrainClassifierCommand(app);
+  int threads = 0;
+  app.add_option("--threads", threads, "CPU threads for tensor work (default: all cores)")
+      ->check(CLI::NonNegativeNumber);
+  // Runs after parsing and before the subcommand's callback, which does the work.
+  app.parse_complete_callback([&threads] { cdrl::configureThreads(threads); });
   try {
-    cdrl::configureThreads();
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     return app.exit(e);

@@ -1,6 +1,6 @@
 #include "checkpoint.h"
 
-#include <set>
+#include "module_state.h"
 
 namespace cdrl {
 
@@ -16,19 +16,6 @@ std::vector<std::pair<std::string, torch::nn::Module*>> networkSlots(Model& mode
           {"initializer_ema/", model.initializerEma().get()}};
 }
 
-std::vector<std::pair<std::string, torch::Tensor>> namedState(torch::nn::Module& net) {
-  std::vector<std::pair<std::string, torch::Tensor>> out;
-  for (auto& item : net.named_parameters()) out.emplace_back(item.key(), item.value());
-  for (auto& item : net.named_buffers()) out.emplace_back(item.key(), item.value());
-  return out;
-}
-
-std::string shapeString(at::IntArrayRef sizes) {
-  std::string s = "[";
-  for (size_t k = 0; k < sizes.size(); ++k) s += (k ? "," : "") + std::to_string(sizes[k]);
-  return s + "]";
-}
-
 FormatError problem(const std::string& path, const std::string& what) {
   return FormatError("checkpoint " + path + ": " + what);
 }
@@ -42,9 +29,7 @@ void saveCheckpoint(const std::string& path, Model& model, const Trainer* traine
   file.metadata["config"] = toJson(model.config()).dump();
   file.metadata["step"] = std::to_string(trainer ? trainer->stepsDone() : 0);
   file.metadata["resumable"] = trainer ? "true" : "false";
-  for (auto& [prefix, net] : networkSlots(model))
-    for (auto& [name, tensor] : namedState(*net))
-      file.tensors[prefix + name] = tensor.detach().to(torch::kCPU).contiguous();
+  for (auto& [prefix, net] : networkSlots(model)) storeModuleState(file, prefix, *net);
   if (trainer)
     for (auto& [name, tensor] : trainer->stateTensors()) file.tensors[name] = tensor;
   writeTensorFile(path, file);
@@ -54,12 +39,12 @@ Checkpoint readCheckpoint(const std::string& path) {
   Checkpoint c;
   c.path = path;
   c.file = readTensorFile(path);
-  const auto& meta = c.file.metadata;
   auto field = [&](const char* key) {
-    auto it = meta.find(key);
-    if (it == meta.end())
-      throw problem(path, std::string("not a CDRL checkpoint (no '") + key + "' entry)");
-    return it->second;
+    try {
+      return metadataField(c.file, key, "CDRL checkpoint");
+    } catch (const std::runtime_error& e) {
+      throw problem(path, e.what());
+    }
   };
   if (field("format") != kFormat)
     throw problem(path, "not a CDRL checkpoint (format '" + field("format") + "')");
@@ -83,21 +68,11 @@ std::unique_ptr<Model> loadModel(const Checkpoint& checkpoint, torch::Device dev
   } catch (const std::exception& e) {
     throw problem(checkpoint.path, std::string("cannot build its model: ") + e.what());
   }
-  const auto& tensors = checkpoint.file.tensors;
-  torch::NoGradGuard no_grad;
   for (auto& [prefix, net] : networkSlots(*model)) {
-    for (auto& [name, target] : namedState(*net)) {
-      auto it = tensors.find(prefix + name);
-      if (it == tensors.end())
-        throw problem(checkpoint.path, "mismatched: tensor '" + prefix + name + "' is missing");
-      if (!it->second.sizes().equals(target.sizes()))
-        throw problem(checkpoint.path, "mismatched: tensor '" + prefix + name + "' has shape " +
-                                           shapeString(it->second.sizes()) +
-                                           " but the model needs " + shapeString(target.sizes()));
-      if (it->second.scalar_type() != target.scalar_type())
-        throw problem(checkpoint.path,
-                      "mismatched: tensor '" + prefix + name + "' has the wrong dtype");
-      target.copy_(it->second);  // onto the model's device
+    try {
+      loadModuleState(*net, checkpoint.file, prefix);
+    } catch (const std::runtime_error& e) {
+      throw problem(checkpoint.path, e.what());
     }
   }
   return model;

@@ -86,6 +86,19 @@ Dataset loadDataset(const std::string& spec, uint64_t seed, const ImageLoadOptio
   throw std::runtime_error("data '" + spec + "' not understood; " + dataSpecHelp());
 }
 
+HeldOutData heldOutData(const std::string& spec, uint64_t training_seed) {
+  // Far from any seed a user picks by hand, so held-out generated data never repeats training data.
+  constexpr uint64_t kHeldOutSeedOffset = 1000003;
+  if (startsWith(spec, "toy") || startsWith(spec, "shapes"))
+    return {spec, training_seed + kHeldOutSeedOffset};
+  for (const char* name : {"fashion-mnist", "cifar10", "celeba"}) {
+    const std::string test = std::string(name) + "-test";
+    if (startsWith(spec, test)) return {spec, 0};
+    if (startsWith(spec, name)) return {test + spec.substr(std::string(name).size()), 0};
+  }
+  return {};
+}
+
 std::string dataSpecHelp() {
   return "use toy:<8gaussians|checkerboard|moons|swissroll|rings>[:n], csv:<file>, "
          "fashion-mnist[-test][:dir], shapes[:n], cifar10[-test]:<dir>, celeba[-test]:<root>, "

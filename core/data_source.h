@@ -23,6 +23,15 @@ namespace cdrl {
 // Throws std::runtime_error with a one-line reason.
 Dataset loadDataset(const std::string& spec, uint64_t seed = 0, const ImageLoadOptions& image = {});
 
+// Data to measure a model trained on `spec` against, drawn apart from its training examples: the
+// test split of fashion-mnist, cifar10 and celeba; for generated data (toy, shapes) the same
+// specification drawn with another seed. Empty `spec` when there is none (folders, CSV).
+struct HeldOutData {
+  std::string spec;
+  uint64_t seed = 0;
+};
+HeldOutData heldOutData(const std::string& spec, uint64_t training_seed = 0);
+
 // One line describing accepted specifications, for --help.
 std::string dataSpecHelp();
 

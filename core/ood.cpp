@@ -26,4 +26,22 @@ torch::Tensor energyScores(Model& model, const torch::Tensor& x, const ScoreOpti
   return torch::cat(scores).to(torch::kDouble);
 }
 
+torch::Tensor nearestNeighbourScores(const torch::Tensor& training, const torch::Tensor& x,
+                                     int64_t batch) {
+  if (x.dim() < 2 || training.dim() != x.dim() || training.sizes().slice(1) != x.sizes().slice(1))
+    throw std::invalid_argument(
+        "nearest-neighbour scores: inputs and training data differ in shape");
+  torch::NoGradGuard no_grad;
+  const auto t = training.flatten(1).to(torch::kFloat);
+  const auto t_sq = t.square().sum(1);
+  std::vector<torch::Tensor> scores;
+  for (int64_t start = 0; start < x.size(0); start += batch) {
+    const auto q = x.slice(0, start, start + batch).flatten(1).to(torch::kFloat);
+    // ‖q − t‖² = ‖q‖² − 2·q·t + ‖t‖², the cross term one matrix product.
+    const auto d2 = (q.square().sum(1, true) - 2 * q.matmul(t.t()) + t_sq).clamp_min(0);
+    scores.push_back(-std::get<0>(d2.min(1)).sqrt());
+  }
+  return torch::cat(scores).to(torch::kDouble);
+}
+
 }  // namespace cdrl

@@ -50,6 +50,19 @@ Preset fmnistTiny() {
   return p;
 }
 
+// `shapes-tiny`: fmnist-tiny's networks for 32×32 RGB, sized for the procedural `shapes` attribute
+// data (flat colours learn fast), so an attribute-conditional model trains on 2 CPU cores.
+Preset shapesTiny() {
+  Preset p = fmnistTiny();
+  p.name = "shapes-tiny";
+  p.summary = "conv EBM 16/32/32 ch + U-Net 16/32 ch for 32×32 RGB images (CPU-sized)";
+  p.model.preset = p.name;
+  p.model.data_shape = {3, 32, 32};
+  p.model.initializer.attention_resolutions = {16};
+  p.training.steps = 3000;
+  return p;
+}
+
 // `cifar10-paper`: the reference CIFAR-10 architectures of ALGORITHM.md §3, for GPU users.
 Preset cifar10Paper() {
   Preset p;
@@ -69,14 +82,17 @@ Preset cifar10Paper() {
 
 }  // namespace
 
-std::vector<std::string> presetNames() { return {"toy2d", "fmnist-tiny", "cifar10-paper"}; }
+std::vector<std::string> presetNames() {
+  return {"toy2d", "fmnist-tiny", "shapes-tiny", "cifar10-paper"};
+}
 
 Preset preset(const std::string& name) {
   if (name == "toy2d") return toy2d();
   if (name == "fmnist-tiny") return fmnistTiny();
+  if (name == "shapes-tiny") return shapesTiny();
   if (name == "cifar10-paper") return cifar10Paper();
   throw std::invalid_argument("unknown preset '" + name +
-                              "' (expected toy2d, fmnist-tiny or cifar10-paper)");
+                              "' (expected toy2d, fmnist-tiny, shapes-tiny or cifar10-paper)");
 }
 
 ModelConfig presetFor(const std::string& name, const Dataset& data, bool conditional) {

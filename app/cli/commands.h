@@ -12,6 +12,8 @@ void addTrainCommand(CLI::App& app);
 void addSampleCommand(CLI::App& app);
 void addInfoCommand(CLI::App& app);
 void addOodCommand(CLI::App& app);
+void addEvalCommand(CLI::App& app);
+void addTrainClassifierCommand(CLI::App& app);
 
 // Exit codes beyond CLI11's own.
 constexpr int kExitFailure = 1;   // bad input file, I/O error

@@ -22,7 +22,10 @@ struct OodArgs {
   std::string in_set, out_set;
   std::string csv;
   int64_t limit = 10000;
+  int64_t limit_train = 60000;
   bool raw = false;
+  std::string baseline;  // "nearest": score by distance to the training data instead
+  std::string train_data;
   std::string device = "auto";
 };
 
@@ -66,6 +69,13 @@ void run(const OodArgs& a) {
   auto model = loadModel(readCheckpoint(a.checkpoint), device);
   ScoreOptions options;
   options.use_ema = !a.raw;
+  torch::Tensor training;
+  if (a.baseline == "nearest") {
+    const std::string spec = a.train_data.empty() ? model->config().dataset : a.train_data;
+    training = loadInput(spec, model->config(), a.limit_train).x;
+    std::fprintf(stderr, "cdrl ood: baseline: distance to the nearest of %lld examples of %s\n",
+                 static_cast<long long>(training.size(0)), spec.c_str());
+  }
   std::ofstream csv;
   if (!a.csv.empty()) {
     csv.open(a.csv);
@@ -74,7 +84,8 @@ void run(const OodArgs& a) {
   }
   auto score = [&](const std::string& what, const char* set) {
     Scored s = loadInput(what, model->config(), a.limit);
-    const auto scores = energyScores(*model, s.x, options);
+    const auto scores = training.defined() ? nearestNeighbourScores(training, s.x)
+                                           : energyScores(*model, s.x, options);
     for (size_t k = 0; k < s.names.size(); ++k) {
       const double v = scores[k].item<double>();
       if (csv.is_open()) csv << set << ',' << s.names[k] << ',' << v << '\n';
@@ -109,6 +120,14 @@ void addOodCommand(CLI::App& app) {
   cmd->add_option("--csv", a->csv, "Write per-item scores as CSV (set,item,score)");
   cmd->add_option("--limit", a->limit, "At most this many items per set")->capture_default_str();
   cmd->add_flag("--raw", a->raw, "Use the raw weights instead of the EMA weights");
+  cmd->add_option("--baseline", a->baseline,
+                  "Score with a baseline instead of the energy: 'nearest' = minus the distance to "
+                  "the nearest training example")
+      ->check(CLI::IsMember({"nearest"}));
+  cmd->add_option("--train-data", a->train_data,
+                  "Training data for --baseline nearest (default: the model's data)");
+  cmd->add_option("--train-limit", a->limit_train, "At most this many training examples")
+      ->capture_default_str();
   cmd->add_option("--device", a->device, "auto, cpu or cuda")
       ->check(CLI::IsMember({"auto", "cpu", "cuda"}));
   cmd->callback([a] {

@@ -2,6 +2,7 @@
 // per-level strip, and raw samples for other tools.
 #include "checkpoint.h"
 #include "commands.h"
+#include "concepts.h"
 #include "data_source.h"
 #include "device.h"
 #include "image_io.h"
@@ -45,34 +46,6 @@ torch::Tensor referencePoints(const ModelConfig& config) {
   }
 }
 
-// "NAME=VALUE[:WEIGHT]" → the concept whose name is "NAME=VALUE" (or a class name) with its weight.
-std::vector<ConditionTerm> parseConcepts(const std::vector<std::string>& specs,
-                                         const ModelConfig& config) {
-  if (config.num_classes == 0) throw std::runtime_error("--concept: the model is unconditional");
-  std::vector<ConditionTerm> terms;
-  for (const auto& spec : specs) {
-    std::string name = spec;
-    double weight = 1.0;
-    if (auto colon = spec.rfind(':'); colon != std::string::npos) {
-      name = spec.substr(0, colon);
-      try {
-        weight = std::stod(spec.substr(colon + 1));
-      } catch (const std::exception&) {
-        throw std::runtime_error("--concept " + spec + ": weight is not a number");
-      }
-    }
-    const auto& names = config.class_names;
-    const auto it = std::find(names.begin(), names.end(), name);
-    if (it == names.end()) {
-      std::string known;
-      for (const auto& n : names) known += (known.empty() ? "" : ", ") + n;
-      throw std::runtime_error("--concept " + name + ": unknown; the model has " + known);
-    }
-    terms.push_back({1 + (it - names.begin()), weight});
-  }
-  return terms;
-}
-
 void run(const SampleArgs& a) {
   const auto device = selectDevice(devicePreferenceFromString(a.device));
   const Checkpoint checkpoint = readCheckpoint(a.checkpoint);
@@ -104,7 +77,9 @@ void run(const SampleArgs& a) {
   }
   if (!a.concepts.empty()) {
     if (a.label >= 0) throw std::runtime_error("--concept and --class cannot be combined");
-    options.condition = Condition::composed(parseConcepts(a.concepts, config));
+    std::vector<ConditionTerm> terms;
+    for (const auto& spec : a.concepts) terms.push_back(parseConceptTerm(config, spec));
+    options.condition = Condition::composed(terms);
   }
 
   std::vector<LevelTrace> traces;

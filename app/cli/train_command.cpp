@@ -145,8 +145,9 @@ void addTrainCommand(CLI::App& app) {
   auto args = std::make_shared<TrainArgs>();
   auto* cmd =
       app.add_subcommand("train", "Train a model (Algorithm 1) and write checkpoints and metrics");
-  cmd->add_option("--preset", args->preset, "Model preset: toy2d, fmnist-tiny or cifar10-paper")
-      ->check(CLI::IsMember({"toy2d", "fmnist-tiny", "cifar10-paper"}))
+  cmd->add_option("--preset", args->preset,
+                  "Model preset: toy2d, fmnist-tiny, shapes-tiny or cifar10-paper")
+      ->check(CLI::IsMember(presetNames()))
       ->capture_default_str();
   cmd->add_option("--data", args->data, "Training data: " + dataSpecHelp());
   cmd->add_option("-o,--out", args->out, "Output folder (checkpoint.safetensors, metrics.jsonl)")

@@ -36,4 +36,22 @@ for f in s.png strip.png s.csv s.safetensors; do [ -s "$dir/$f" ] || fail "missi
 [ "$(wc -l < "$dir/s.csv")" -eq 51 ] || fail "csv rows"
 head -1 "$dir/s.csv" | grep -q '^x,y' || fail "csv header"
 expect_error "image models" sample "$dir/run/checkpoint.safetensors" -n 2 --images "$dir/imgs"
+
+# Evaluation: quality against K' (energy distance for 2-D models) as a table and JSON.
+"$cdrl" eval "$dir/run/checkpoint.safetensors" -n 60 --steps 3,2 --reference-count 200 \
+  --json "$dir/eval.json" > "$dir/eval.txt" 2>/dev/null || fail "eval"
+grep -q "energy distance" "$dir/eval.txt" || fail "eval table"
+[ "$(grep -c '"energy_distance"' "$dir/eval.json")" -eq 2 ] || fail "eval json rows"
+expect_error "concept\|unconditional" eval "$dir/run/checkpoint.safetensors" -n 4 --steps 1 --compose "a=1"
+
+# OOD: energy and nearest-neighbour baseline give AUROC lines; the classifier trains and reports.
+"$cdrl" ood "$dir/run/checkpoint.safetensors" --in toy:moons:100 --out toy:rings:100 2>/dev/null \
+  | grep -q "AUROC" || fail "ood energy"
+"$cdrl" ood "$dir/run/checkpoint.safetensors" --in toy:moons:100 --out toy:rings:100 \
+  --baseline nearest 2>/dev/null | grep -q "AUROC" || fail "ood baseline"
+"$cdrl" train-classifier --data shapes:300 --steps 5 --batch 16 -o "$dir/c.safetensors" \
+  > "$dir/c.txt" 2>/dev/null || fail "train-classifier"
+grep -q "test accuracy" "$dir/c.txt" || fail "classifier report"
+[ -s "$dir/c.safetensors" ] || fail "classifier file"
+expect_error "neither classes nor attributes\|not images" train-classifier --data toy:moons -o "$dir/c2.safetensors"
 echo "cli smoke: all checks passed"

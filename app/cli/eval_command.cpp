@@ -1,0 +1,226 @@
+// `cdrl eval`: sample quality against Langevin steps per level (Fréchet distance in a classifier's
+// feature space, or energy distance for 2-D models; optional standard FID), guided accuracy by
+// guidance weight, and composition accuracy (ALGORITHM.md §7, PRODUCT.md).
+#include "checkpoint.h"
+#include "classifier.h"
+#include "commands.h"
+#include "concepts.h"
+#include "data_source.h"
+#include "device.h"
+#include "distance.h"
+#include "evaluation.h"
+#include "frechet.h"
+#include "inception.h"
+#include "progress.h"
+#include "text.h"
+
+#include <nlohmann/json.hpp>
+
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <optional>
+#include <sstream>
+
+namespace cdrl::cli {
+
+namespace {
+
+struct EvalArgs {
+  std::string checkpoint;
+  std::string classifier;
+  std::string inception;
+  std::string data;
+  int64_t reference_count = 2000;
+  std::vector<int> steps = {15, 8, 5, 3};
+  std::vector<double> weights = {0, 1, 3};
+  std::vector<std::string> compose;
+  EvalSampling sampling;
+  bool raw = false;
+  std::string json;
+  std::string device = "auto";
+};
+
+// "a=1,b=0:2" → the composed concepts.
+std::vector<ConditionTerm> parseComposition(const ModelConfig& config, const std::string& spec) {
+  std::vector<ConditionTerm> terms;
+  std::stringstream in(spec);
+  for (std::string part; std::getline(in, part, ',');)
+    terms.push_back(parseConceptTerm(config, trim(part)));
+  if (terms.empty()) throw std::invalid_argument("--compose '" + spec + "' names no concept");
+  return terms;
+}
+
+std::string describeTerms(const ModelConfig& config, const std::vector<ConditionTerm>& terms) {
+  std::string s;
+  for (const auto& t : terms) {
+    s += (s.empty() ? "" : " + ") + config.class_names[static_cast<size_t>(t.label - 1)];
+    if (t.weight != 1.0) s += ":" + Progress::number(t.weight);
+  }
+  return s;
+}
+
+// Attribute models without --compose: the first two attributes, then the first three, all = 1.
+std::vector<std::vector<ConditionTerm>> defaultCompositions(const ModelConfig& config) {
+  std::vector<std::vector<ConditionTerm>> out;
+  const auto names = attributeNames(config);
+  for (size_t n = 2; n <= std::min<size_t>(3, names.size()); ++n) {
+    std::vector<ConditionTerm> terms;
+    for (size_t a = 0; a < n; ++a) terms.push_back({static_cast<int64_t>(2 * a + 2), 1.0});
+    out.push_back(terms);
+  }
+  return out;
+}
+
+Dataset referenceData(const EvalArgs& a, const ModelConfig& config) {
+  const HeldOutData held_out =
+      a.data.empty() ? heldOutData(config.dataset) : HeldOutData{a.data, 0};
+  if (held_out.spec.empty())
+    throw std::runtime_error("no held-out data known for '" + config.dataset + "': pass --data");
+  ImageLoadOptions image;
+  image.random_flip = false;
+  if (config.isImage()) {
+    image.channels = static_cast<int>(config.data_shape[0]);
+    image.size = config.data_shape[1];
+    image.limit = a.reference_count;
+  }
+  Dataset data = loadDataset(held_out.spec, held_out.seed, image);
+  data.data = data.data.slice(0, 0, std::min(a.reference_count, data.size()));
+  std::fprintf(stderr, "cdrl eval: reference %s (%lld examples)\n", held_out.spec.c_str(),
+               static_cast<long long>(data.size()));
+  return data;
+}
+
+void run(const EvalArgs& a) {
+  const auto device = selectDevice(devicePreferenceFromString(a.device));
+  auto model = loadModel(readCheckpoint(a.checkpoint), device);
+  const ModelConfig& config = model->config();
+  std::optional<Classifier> classifier;
+  if (!a.classifier.empty()) classifier = loadClassifier(a.classifier, device);
+  std::optional<InceptionFeatures> inception;
+  if (!a.inception.empty()) inception.emplace(a.inception, device);
+  if (config.isImage() && !classifier && !inception)
+    throw std::runtime_error(
+        "image models need --classifier (see train-classifier) or --inception");
+
+  // Bad concept names fail here, before any sampling time is spent.
+  if (!a.compose.empty() && config.num_classes == 0)
+    throw std::runtime_error("--compose: the model is unconditional");
+  auto compositions = defaultCompositions(config);
+  if (!a.compose.empty()) {
+    compositions.clear();
+    for (const auto& spec : a.compose) compositions.push_back(parseComposition(config, spec));
+  }
+
+  EvalSampling sampling = a.sampling;
+  sampling.use_ema = !a.raw;
+  const Dataset reference = referenceData(a, config);
+  nlohmann::json report = {{"checkpoint", a.checkpoint},
+                           {"count", sampling.count},
+                           {"seed", sampling.seed},
+                           {"reference", reference.name},
+                           {"reference_count", reference.size()}};
+
+  // Quality against K' (§6 step-size adjustment): unconditional (∅) samples.
+  std::optional<Gaussian> ref_classifier, ref_inception;
+  if (classifier) ref_classifier = fitGaussian(classifierFeatures(*classifier, reference.data));
+  if (inception) ref_inception = fitGaussian((*inception)(reference.data));
+  const char* metric = config.isImage() ? "FD (classifier)" : "energy distance";
+  std::printf("\nK'  %-16s%s  images/s\n", metric, inception ? "  FID (Inception)" : "");
+  for (int k : a.steps) {
+    EvalSampling s = sampling;
+    s.steps = k;
+    const auto drawn = drawSamples(*model, Condition::none(), s);
+    nlohmann::json row = {{"steps", k}, {"images_per_second", drawn.imagesPerSecond()}};
+    double quality = 0;
+    if (!config.isImage()) {
+      quality = energyDistance(drawn.images, reference.data);
+      row["energy_distance"] = quality;
+    } else if (classifier) {
+      quality = frechetDistance(fitGaussian(classifierFeatures(*classifier, drawn.images)),
+                                *ref_classifier);
+      row["frechet_distance"] = quality;
+    }
+    std::printf("%-3d %-16.4f", k, quality);
+    if (inception) {
+      const double fid = frechetDistance(fitGaussian((*inception)(drawn.images)), *ref_inception);
+      row["fid"] = fid;
+      std::printf("  %-15.3f", fid);
+    }
+    std::printf("  %.2f\n", drawn.imagesPerSecond());
+    std::fflush(stdout);
+    report["steps_table"].push_back(row);
+  }
+
+  if (config.num_classes > 0) {
+    const Judge judge = makeJudge(config, classifier ? &*classifier : nullptr);
+    std::printf("\nguidance w  accuracy  images/s   (samples of each concept, judged by %s)\n",
+                isAttributeModel(config) && !classifier ? "the exact detector" : "the judge");
+    for (const auto& row : guidedAccuracy(*model, a.weights, sampling, judge)) {
+      std::printf("%-10.2f  %-8.4f  %.2f\n", row.weight, row.accuracy, row.images_per_second);
+      std::fflush(stdout);
+      report["guidance"].push_back({{"weight", row.weight},
+                                    {"accuracy", row.accuracy},
+                                    {"images_per_second", row.images_per_second}});
+    }
+    if (!compositions.empty()) std::printf("\ncomposition  all concepts present\n");
+    for (const auto& terms : compositions) {
+      const double rate = compositionAccuracy(*model, terms, sampling, judge);
+      const std::string name = describeTerms(config, terms);
+      std::printf("%-40s  %.4f\n", name.c_str(), rate);
+      std::fflush(stdout);
+      report["composition"].push_back({{"concepts", name}, {"accuracy", rate}});
+    }
+  }
+  if (!a.json.empty()) {
+    std::ofstream out(a.json);
+    out << report.dump(2) << '\n';
+    if (!out) throw std::runtime_error("cannot write " + a.json);
+  }
+}
+
+}  // namespace
+
+void addEvalCommand(CLI::App& app) {
+  auto a = std::make_shared<EvalArgs>();
+  auto* cmd = app.add_subcommand(
+      "eval", "Measure a model: quality against Langevin steps, guided and composed accuracy");
+  cmd->add_option("checkpoint", a->checkpoint, "Checkpoint file")
+      ->required()
+      ->check(CLI::ExistingFile);
+  cmd->add_option("--classifier", a->classifier,
+                  "Classifier from train-classifier: features for the Fréchet distance, and the "
+                  "judge of conditional samples (shapes models use the exact detector)")
+      ->check(CLI::ExistingFile);
+  cmd->add_option("--inception", a->inception,
+                  "TorchScript Inception-v3 ([N,3,299,299] in [0,1] → [N,2048]) for standard FID")
+      ->check(CLI::ExistingFile);
+  cmd->add_option("--data", a->data, "Reference data (default: the training data's held-out part)");
+  cmd->add_option("--reference-count", a->reference_count, "Reference examples used")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  cmd->add_option("-n,--count", a->sampling.count, "Samples per measurement")
+      ->check(CLI::Range(2, 1000000))
+      ->capture_default_str();
+  cmd->add_option("--batch", a->sampling.batch, "Samples drawn at once")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  cmd->add_option("--seed", a->sampling.seed, "Seed of the first batch")->capture_default_str();
+  cmd->add_option("--steps", a->steps, "Langevin steps per level to compare (K')")
+      ->delimiter(',')
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  cmd->add_option("--guidance", a->weights, "Guidance weights for the guided accuracy")
+      ->delimiter(',')
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  cmd->add_option("--compose", a->compose,
+                  "Concepts to compose, comma-separated NAME=VALUE[:WEIGHT] (repeatable)");
+  cmd->add_flag("--raw", a->raw, "Use the raw weights instead of the EMA weights");
+  cmd->add_option("--json", a->json, "Also write the results as JSON");
+  cmd->add_option("--device", a->device, "auto, cpu or cuda")
+      ->check(CLI::IsMember({"auto", "cpu", "cuda"}));
+  cmd->callback([a] { run(*a); });
+}
+
+}  // namespace cdrl::cli
