@@ -13,6 +13,8 @@ namespace {
 
 const char* const kFormat = "cdrl-classifier";
 const char* const kVersion = "1";
+// The trunk's output is average-pooled to kPooled × kPooled, keeping where things are.
+constexpr int64_t kPooled = 4;
 
 torch::nn::Conv2dOptions conv(int64_t in, int64_t out, int64_t stride) {
   return torch::nn::Conv2dOptions(in, out, 3).stride(stride).padding(1);
@@ -73,8 +75,9 @@ ClassifierImpl::ClassifierImpl(ClassifierConfig config) : m_config(std::move(con
       "trunk", nn::Sequential(nn::Conv2d(conv(m_config.data_shape[0], w, 1)), nn::ReLU(),
                               nn::Conv2d(conv(w, w, 2)), nn::ReLU(), nn::Conv2d(conv(w, 2 * w, 1)),
                               nn::ReLU(), nn::Conv2d(conv(2 * w, 2 * w, 2)), nn::ReLU(),
-                              nn::AdaptiveAvgPool2d(1), nn::Flatten()));
-  m_feature = register_module("feature", nn::Linear(2 * w, m_config.feature_dim));
+                              nn::AdaptiveAvgPool2d(kPooled), nn::Flatten()));
+  m_feature =
+      register_module("feature", nn::Linear(2 * w * kPooled * kPooled, m_config.feature_dim));
   m_head = register_module(
       "head", nn::Linear(m_config.feature_dim, static_cast<int64_t>(m_config.output_names.size())));
 }

@@ -23,8 +23,8 @@ struct ClassifierConfig {
   void validate() const;
 };
 
-// conv(C→w) · conv(w→w, /2) · conv(w→2w) · conv(2w→2w, /2), 3×3 with ReLU, global average pool,
-// linear(2w→feature_dim) with ReLU (the features), linear(feature_dim→outputs).
+// conv(C→w) · conv(w→w, /2) · conv(w→2w) · conv(2w→2w, /2), 3×3 with ReLU, average pool to 4×4,
+// linear(2w·16→feature_dim) with ReLU (the features), linear(feature_dim→outputs).
 class ClassifierImpl : public torch::nn::Module {
  public:
   explicit ClassifierImpl(ClassifierConfig config);
