@@ -1,0 +1,62 @@
+// The studio's main window: wires the sampling worker (on its own thread) to the widgets. It only
+// draws and forwards; all tensor work happens in SampleWorker.
+#pragma once
+
+#include "sample_worker.h"
+
+#include <QMainWindow>
+#include <QThread>
+
+class QLabel;
+class QPlainTextEdit;
+class QProgressBar;
+class QPushButton;
+class QSpinBox;
+
+namespace cdrl::studio {
+
+class LevelView;
+
+class MainWindow : public QMainWindow {
+  Q_OBJECT
+ public:
+  explicit MainWindow(QWidget* parent = nullptr);
+  ~MainWindow() override;
+
+  // Loads on the worker thread; the window updates when `modelLoaded` or an error arrives.
+  void openCheckpoint(const QString& path);
+  bool hasModel() const { return m_hasModel; }
+  bool isSampling() const { return m_sampling; }
+
+ public Q_SLOTS:
+  void startSampling();
+  void cancelSampling();
+
+ Q_SIGNALS:
+  void modelLoaded();
+  void samplingFinished(bool cancelled);
+
+ private:
+  void onLoaded(const ModelSummary& summary);
+  void onLevel(const LevelFrame& frame);
+  void onFinished(const SampleDone& done);
+  void showError(const QString& message);
+  void setSampling(bool on);
+
+  QThread m_thread;
+  SampleWorker* m_worker;
+  ModelSummary m_summary;
+  bool m_hasModel = false;
+  bool m_sampling = false;
+  qint64 m_runId = 0;
+
+  LevelView* m_levels;
+  QLabel* m_grid;
+  QPlainTextEdit* m_modelPanel;
+  QPushButton *m_sample, *m_cancel;
+  QSpinBox *m_count, *m_seed, *m_steps;
+  QProgressBar* m_progress;
+  QLabel *m_device, *m_seedUsed, *m_message;
+};
+
+}  // namespace cdrl::studio

@@ -1,0 +1,75 @@
+// Runs core's sampler on a worker thread: loads a checkpoint, samples with the requested settings
+// and streams every finished level as a LevelFrame. Lives in a QThread; the UI talks to it by
+// queued invocations and signals only. cancel() is safe from any thread.
+#pragma once
+
+#include "level_frame.h"
+#include "model.h"
+
+#include <QObject>
+#include <QString>
+#include <QStringList>
+
+#include <atomic>
+#include <memory>
+
+namespace cdrl::studio {
+
+struct SampleSettings {
+  qint64 run_id = 0;
+  int count = 16;
+  quint64 seed = 0;
+  int steps = 0;  // K'; 0 = the model's K
+  bool noise = true;
+  bool use_ema = true;
+  int label = -1;  // class index (0-based) or −1 for none
+  double guidance = 0;
+};
+
+struct ModelSummary {
+  QString path;
+  QString description;  // one line: preset, data, classes, step
+  QString config_json;  // the checkpoint's configuration, pretty-printed
+  QString device;
+  int levels = 0;
+  int steps = 0;  // K
+  QStringList class_names;
+  bool image = true;
+};
+
+struct SampleDone {
+  qint64 run_id = 0;
+  quint64 seed = 0;
+  bool cancelled = false;
+  int levels_done = 0;
+  QImage grid;  // the final samples tiled
+};
+
+class SampleWorker : public QObject {
+  Q_OBJECT
+ public:
+  explicit SampleWorker(QObject* parent = nullptr);
+  ~SampleWorker() override;
+
+  void cancel() { m_cancel = true; }
+
+ public Q_SLOTS:
+  void load(const QString& path);
+  void run(const cdrl::studio::SampleSettings& settings);
+
+ Q_SIGNALS:
+  void loaded(const cdrl::studio::ModelSummary& summary);
+  void levelReady(const cdrl::studio::LevelFrame& frame);
+  void finished(const cdrl::studio::SampleDone& done);
+  void failed(const QString& message);
+
+ private:
+  std::unique_ptr<Model> m_model;
+  std::atomic<bool> m_cancel{false};
+};
+
+}  // namespace cdrl::studio
+
+Q_DECLARE_METATYPE(cdrl::studio::SampleSettings)
+Q_DECLARE_METATYPE(cdrl::studio::ModelSummary)
+Q_DECLARE_METATYPE(cdrl::studio::SampleDone)

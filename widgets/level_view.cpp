@@ -1,0 +1,162 @@
+#include "level_view.h"
+
+#include <QHBoxLayout>
+#include <QKeyEvent>
+#include <QLabel>
+#include <QPainter>
+#include <QSlider>
+#include <QTimer>
+#include <QToolButton>
+#include <QVBoxLayout>
+
+namespace cdrl::studio {
+
+// Paints rows of samples × the four columns of one frame, each image scaled to fit its cell
+// without smoothing (small images stay crisp).
+class LevelGrid : public QWidget {
+ public:
+  explicit LevelGrid(QWidget* parent) : QWidget(parent) {
+    setMinimumSize(320, 200);
+    setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Expanding);
+  }
+
+  void setFrame(const LevelFrame* frame, int max_samples) {
+    m_frame = frame;
+    m_maxSamples = max_samples;
+    update();
+  }
+
+ protected:
+  void paintEvent(QPaintEvent*) override {
+    QPainter p(this);
+    p.fillRect(rect(), palette().window());
+    static const char* const kTitles[] = {"x_i", "proposal ŷ", "refined ỹ", "|ỹ − ŷ|"};
+    const int header = fontMetrics().height() + 4;
+    const int columns = 4;
+    const int rows = m_frame ? std::min<int>(m_maxSamples, m_frame->x_i.size()) : 0;
+    const int cell_w = width() / columns;
+    const int cell_h = rows > 0 ? (height() - header) / rows : 0;
+    const int side = std::max(1, std::min(cell_w, cell_h) - 6);
+    for (int c = 0; c < columns; ++c)
+      p.drawText(QRect(c * cell_w, 0, cell_w, header), Qt::AlignCenter, tr(kTitles[c]));
+    if (!m_frame) return;
+    const QVector<QImage>* images[] = {&m_frame->x_i, &m_frame->proposal, &m_frame->refined,
+                                       &m_frame->difference};
+    for (int r = 0; r < rows; ++r)
+      for (int c = 0; c < columns; ++c) {
+        if (r >= images[c]->size()) continue;
+        const QRect target(c * cell_w + (cell_w - side) / 2, header + r * cell_h + 3, side, side);
+        p.drawImage(target, images[c]->at(r));
+      }
+  }
+
+ private:
+  const LevelFrame* m_frame = nullptr;
+  int m_maxSamples = 4;
+};
+
+LevelView::LevelView(QWidget* parent) : QWidget(parent) {
+  m_grid = new LevelGrid(this);
+  m_scrubber = new QSlider(Qt::Horizontal, this);
+  m_scrubber->setToolTip(tr("Reverse noise level shown (left: T, pure noise; right: level 1)"));
+  m_prev = new QToolButton(this);
+  m_prev->setText(tr("◀"));
+  m_prev->setToolTip(tr("Previous level (Left arrow)"));
+  m_next = new QToolButton(this);
+  m_next->setText(tr("▶"));
+  m_next->setToolTip(tr("Next level (Right arrow)"));
+  m_play = new QToolButton(this);
+  m_play->setText(tr("Play"));
+  m_play->setCheckable(true);
+  m_play->setToolTip(tr("Step through the levels as an animation (Space)"));
+  m_caption = new QLabel(this);
+  m_playTimer = new QTimer(this);
+  m_playTimer->setInterval(600);
+
+  auto* controls = new QHBoxLayout;
+  controls->addWidget(m_prev);
+  controls->addWidget(m_scrubber, 1);
+  controls->addWidget(m_next);
+  controls->addWidget(m_play);
+  auto* layout = new QVBoxLayout(this);
+  layout->addWidget(m_grid, 1);
+  layout->addWidget(m_caption);
+  layout->addLayout(controls);
+  setFocusPolicy(Qt::StrongFocus);
+
+  connect(m_scrubber, &QSlider::valueChanged, this, &LevelView::showIndex);
+  connect(m_prev, &QToolButton::clicked, this, [this] { showIndex(m_current - 1); });
+  connect(m_next, &QToolButton::clicked, this, [this] { showIndex(m_current + 1); });
+  connect(m_play, &QToolButton::toggled, this, [this](bool on) {
+    if (on && m_current >= frameCount() - 1) showIndex(0);
+    on ? m_playTimer->start() : m_playTimer->stop();
+  });
+  connect(m_playTimer, &QTimer::timeout, this, [this] {
+    if (m_current >= frameCount() - 1)
+      m_play->setChecked(false);
+    else
+      showIndex(m_current + 1);
+  });
+  updateControls();
+}
+
+void LevelView::clear() {
+  m_frames.clear();
+  m_current = -1;
+  m_grid->setFrame(nullptr, m_maxSamples);
+  updateControls();
+}
+
+void LevelView::addFrame(const LevelFrame& frame) {
+  m_frames.push_back(frame);
+  showIndex(frameCount() - 1);
+}
+
+void LevelView::showIndex(int index) {
+  if (m_frames.isEmpty()) return;
+  index = std::clamp(index, 0, frameCount() - 1);
+  const bool changed = index != m_current;
+  m_current = index;
+  m_grid->setFrame(&m_frames[m_current], m_maxSamples);
+  updateControls();
+  if (changed) Q_EMIT levelShown(index);
+}
+
+void LevelView::keyPressEvent(QKeyEvent* event) {
+  switch (event->key()) {
+    case Qt::Key_Left:
+      showIndex(m_current - 1);
+      break;
+    case Qt::Key_Right:
+      showIndex(m_current + 1);
+      break;
+    case Qt::Key_Space:
+      m_play->toggle();
+      break;
+    default:
+      QWidget::keyPressEvent(event);
+  }
+}
+
+void LevelView::updateControls() {
+  const QSignalBlocker block(m_scrubber);
+  m_scrubber->setRange(0, std::max(0, frameCount() - 1));
+  m_scrubber->setValue(std::max(0, m_current));
+  const bool any = !m_frames.isEmpty();
+  m_scrubber->setEnabled(any);
+  m_prev->setEnabled(any && m_current > 0);
+  m_next->setEnabled(any && m_current < frameCount() - 1);
+  m_play->setEnabled(frameCount() > 1);
+  if (!any) {
+    m_caption->setText(tr("No samples yet: press Sample."));
+    return;
+  }
+  const LevelFrame& f = m_frames[m_current];
+  m_caption->setText(tr("Level %1 of %2   F(ŷ) %3 → F(ỹ) %4")
+                         .arg(f.level)
+                         .arg(f.levels)
+                         .arg(f.energy_proposal, 0, 'g', 4)
+                         .arg(f.energy_refined, 0, 'g', 4));
+}
+
+}  // namespace cdrl::studio

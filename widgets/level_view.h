@@ -1,0 +1,55 @@
+// The sampling view's main widget: for each shown sample, x_i, the initializer's proposal, the
+// Langevin-refined result and their difference, for one level at a time, with a scrubber,
+// previous/next buttons, arrow keys and play.
+#pragma once
+
+#include "level_frame.h"
+
+#include <QWidget>
+
+class QLabel;
+class QSlider;
+class QTimer;
+class QToolButton;
+
+namespace cdrl::studio {
+
+class LevelGrid;
+
+class LevelView : public QWidget {
+  Q_OBJECT
+ public:
+  explicit LevelView(QWidget* parent = nullptr);
+
+  // Drops all frames (a new run starts).
+  void clear();
+  // Appends a finished level and shows it (levels arrive T, T−1, …, 1).
+  void addFrame(const LevelFrame& frame);
+
+  int frameCount() const { return static_cast<int>(m_frames.size()); }
+  const LevelFrame& frame(int index) const { return m_frames.at(index); }
+  int currentIndex() const { return m_current; }
+  void showIndex(int index);
+  int maxSamplesShown() const { return m_maxSamples; }
+
+ Q_SIGNALS:
+  void levelShown(int index);
+
+ protected:
+  void keyPressEvent(QKeyEvent* event) override;
+
+ private:
+  void togglePlay();
+  void updateControls();
+
+  QVector<LevelFrame> m_frames;
+  int m_current = -1;
+  int m_maxSamples = 4;
+  LevelGrid* m_grid;
+  QSlider* m_scrubber;
+  QToolButton *m_prev, *m_next, *m_play;
+  QLabel* m_caption;
+  QTimer* m_playTimer;
+};
+
+}  // namespace cdrl::studio
