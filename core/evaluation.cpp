@@ -39,7 +39,8 @@ Judge makeJudge(const ModelConfig& config, Classifier* classifier) {
   const bool attributes = isAttributeModel(config);
   if (attributes && config.dataset.rfind("shapes", 0) == 0 &&
       attributeNames(config) == shapeAttributeNames())
-    return [](const torch::Tensor& images) { return detectShapeAttributes(images); };
+    return {[](const torch::Tensor& images) { return detectShapeAttributes(images); },
+            "the exact shapes detector"};
   if (!classifier)
     throw std::invalid_argument("judging samples of this model needs a classifier (--classifier)");
   const auto& c = (*classifier)->config();
@@ -48,9 +49,10 @@ Judge makeJudge(const ModelConfig& config, Classifier* classifier) {
     throw std::invalid_argument("the classifier predicts other " +
                                 std::string(c.multi_label ? "attributes" : "classes") +
                                 " than the model's concepts");
-  return [classifier](const torch::Tensor& images) {
-    return (*classifier)->predict(classifierLogits(*classifier, images));
-  };
+  return {[classifier](const torch::Tensor& images) {
+            return (*classifier)->predict(classifierLogits(*classifier, images));
+          },
+          "the classifier"};
 }
 
 std::vector<GuidedRow> guidedAccuracy(Model& model, const std::vector<double>& weights,
@@ -67,7 +69,7 @@ std::vector<GuidedRow> guidedAccuracy(Model& model, const std::vector<double>& w
       const auto drawn = drawSamples(model, Condition::guided(label, w), per_concept, cancel);
       seconds += drawn.seconds;
       total += static_cast<double>(drawn.images.size(0));
-      correct += conceptsHold(config, judge(drawn.images), {label}).sum().item<double>();
+      correct += conceptsHold(config, judge.read(drawn.images), {label}).sum().item<double>();
     }
     row.accuracy = correct / total;
     row.images_per_second = total / seconds;
@@ -82,7 +84,7 @@ double compositionAccuracy(Model& model, const std::vector<ConditionTerm>& terms
   std::vector<int64_t> labels;
   for (const auto& t : terms) labels.push_back(t.label);
   const auto drawn = drawSamples(model, Condition::composed(terms), sampling, cancel);
-  return conceptsHold(model.config(), judge(drawn.images), labels)
+  return conceptsHold(model.config(), judge.read(drawn.images), labels)
       .to(torch::kDouble)
       .mean()
       .item<double>();

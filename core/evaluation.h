@@ -9,6 +9,7 @@
 
 #include <atomic>
 #include <functional>
+#include <string>
 #include <vector>
 
 namespace cdrl {
@@ -33,7 +34,10 @@ DrawnSamples drawSamples(Model& model, const Condition& condition, const EvalSam
 
 // Reads what samples show: a class index [N] for class models, 0/1 attributes [N, A] for
 // attribute models (see concepts.h).
-using Judge = std::function<torch::Tensor(const torch::Tensor& images)>;
+struct Judge {
+  std::function<torch::Tensor(const torch::Tensor& images)> read;
+  std::string name;  // "the exact shapes detector" or "the classifier"
+};
 
 // The exact shape detector for models of the `shapes` data; else the classifier, which must
 // predict the model's classes (or its attributes, multi-label) under the same names. Throws

@@ -99,9 +99,11 @@ void run(const EvalArgs& a) {
   if (!a.classifier.empty()) classifier = loadClassifier(a.classifier, device);
   std::optional<InceptionFeatures> inception;
   if (!a.inception.empty()) inception.emplace(a.inception, device);
+  const bool distance = !config.isImage() || classifier;  // a quality column to print
   if (config.isImage() && !classifier && !inception)
-    throw std::runtime_error(
-        "image models need --classifier (see train-classifier) or --inception");
+    std::fprintf(stderr,
+                 "cdrl eval: no --classifier (see train-classifier) or --inception: "
+                 "Fréchet distances are skipped\n");
 
   // Bad concept names fail here, before any sampling time is spent.
   if (!a.compose.empty() && config.num_classes == 0)
@@ -126,7 +128,8 @@ void run(const EvalArgs& a) {
   if (classifier) ref_classifier = fitGaussian(classifierFeatures(*classifier, reference.data));
   if (inception) ref_inception = fitGaussian((*inception)(reference.data));
   const char* metric = config.isImage() ? "FD (classifier)" : "energy distance";
-  std::printf("\nK'  %-16s%s  images/s\n", metric, inception ? "  FID (Inception)" : "");
+  std::printf("\nK'  %-16s%s  images/s\n", distance ? metric : "",
+              inception ? "  FID (Inception)" : "");
   for (int k : a.steps) {
     EvalSampling s = sampling;
     s.steps = k;
@@ -141,7 +144,10 @@ void run(const EvalArgs& a) {
                                 *ref_classifier);
       row["frechet_distance"] = quality;
     }
-    std::printf("%-3d %-16.4f", k, quality);
+    if (distance)
+      std::printf("%-3d %-16.4f", k, quality);
+    else
+      std::printf("%-3d %-16s", k, "");
     if (inception) {
       const double fid = frechetDistance(fitGaussian((*inception)(drawn.images)), *ref_inception);
       row["fid"] = fid;
@@ -155,7 +161,7 @@ void run(const EvalArgs& a) {
   if (config.num_classes > 0) {
     const Judge judge = makeJudge(config, classifier ? &*classifier : nullptr);
     std::printf("\nguidance w  accuracy  images/s   (samples of each concept, judged by %s)\n",
-                isAttributeModel(config) && !classifier ? "the exact detector" : "the judge");
+                judge.name.c_str());
     for (const auto& row : guidedAccuracy(*model, a.weights, sampling, judge)) {
       std::printf("%-10.2f  %-8.4f  %.2f\n", row.weight, row.accuracy, row.images_per_second);
       std::fflush(stdout);
