@@ -1,17 +1,17 @@
 #include "main_window.h"
 
+#include "composition_panel.h"
 #include "level_view.h"
+#include "sampling_controls.h"
 
 #include <QAction>
 #include <QFileDialog>
-#include <QFormLayout>
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QMenuBar>
 #include <QPlainTextEdit>
 #include <QProgressBar>
 #include <QPushButton>
-#include <QSpinBox>
 #include <QSplitter>
 #include <QStatusBar>
 #include <QVBoxLayout>
@@ -52,32 +52,19 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   m_cancel->setObjectName("cancelButton");
   m_cancel->setToolTip(tr("Stop sampling within one Langevin step (Esc)"));
   m_cancel->setShortcut(QKeySequence(Qt::Key_Escape));
-  m_count = new QSpinBox;
-  m_count->setObjectName("countSpin");
-  m_count->setRange(1, 1024);
-  m_count->setValue(16);
-  m_count->setToolTip(tr("Number of samples drawn at once"));
-  m_seed = new QSpinBox;
-  m_seed->setObjectName("seedSpin");
-  m_seed->setRange(0, 1 << 30);
-  m_seed->setToolTip(tr("Seed: the same seed and settings give the same images"));
-  m_steps = new QSpinBox;
-  m_steps->setObjectName("stepsSpin");
-  m_steps->setRange(0, 200);
-  m_steps->setSpecialValueText(tr("model's K"));
-  m_steps->setToolTip(tr("Langevin steps per level K' (step size adjusted as in the paper)"));
+  m_controls = new SamplingControls;
+  m_controls->setObjectName("samplingControls");
+  m_composition = new CompositionPanel;
+  m_composition->setObjectName("compositionPanel");
   m_progress = new QProgressBar;
   m_progress->setObjectName("progress");
 
-  auto* form = new QFormLayout;
-  form->addRow(tr("Samples"), m_count);
-  form->addRow(tr("Seed"), m_seed);
-  form->addRow(tr("Langevin steps"), m_steps);
   auto* buttons = new QHBoxLayout;
   buttons->addWidget(m_sample);
   buttons->addWidget(m_cancel);
   auto* side = new QVBoxLayout;
-  side->addLayout(form);
+  side->addWidget(m_controls);
+  side->addWidget(m_composition);
   side->addLayout(buttons);
   side->addWidget(m_progress);
   side->addWidget(m_grid, 1);
@@ -110,6 +97,12 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
 
   connect(m_sample, &QPushButton::clicked, this, &MainWindow::startSampling);
   connect(m_cancel, &QPushButton::clicked, this, &MainWindow::cancelSampling);
+  connect(m_controls, &SamplingControls::changed, this, &MainWindow::settingsChanged);
+  connect(m_composition, &CompositionPanel::changed, this, [this] {
+    m_controls->setGuidanceEnabled(m_composition->guidanceApplies(),
+                                   tr("Guidance needs a class (pick one in the panel below)"));
+    settingsChanged();
+  });
   setSampling(false);
   resize(1100, 700);
 }
@@ -129,11 +122,19 @@ void MainWindow::openCheckpoint(const QString& path) {
 
 void MainWindow::startSampling() {
   if (!m_hasModel || m_sampling) return;
+  const SamplingControlsState c = m_controls->state();
+  const CompositionState composition = m_composition->state();
   SampleSettings s;
   s.run_id = ++m_runId;
-  s.count = m_count->value();
-  s.seed = static_cast<quint64>(m_seed->value());
-  s.steps = m_steps->value();
+  s.count = c.count;
+  s.seed = c.seed;
+  s.steps = c.steps;
+  s.noise = c.noise;
+  s.use_ema = c.use_ema;
+  s.label = composition.class_index;
+  s.guidance = s.label >= 0 ? c.guidance : 0.0;
+  s.concepts = composition.concepts;
+  m_last = s;
   m_levels->clear();
   m_progress->setRange(0, m_summary.levels);
   m_progress->setValue(0);
@@ -142,7 +143,18 @@ void MainWindow::startSampling() {
                             Q_ARG(cdrl::studio::SampleSettings, s));
 }
 
+void MainWindow::settingsChanged() {
+  if (!m_hasModel) return;
+  if (m_sampling) {
+    m_resamplePending = true;
+    m_worker->cancel();
+    return;
+  }
+  startSampling();
+}
+
 void MainWindow::cancelSampling() {
+  m_resamplePending = false;
   if (m_sampling) m_worker->cancel();
 }
 
@@ -150,6 +162,12 @@ void MainWindow::onLoaded(const ModelSummary& summary) {
   m_summary = summary;
   m_hasModel = true;
   m_modelPanel->setPlainText(summary.description + "\n\n" + summary.config_json);
+  m_controls->setModelSteps(summary.steps);
+  m_composition->setConcepts(summary.class_names, summary.attributes);
+  m_controls->setGuidanceEnabled(m_composition->guidanceApplies(),
+                                 summary.class_names.isEmpty()
+                                     ? tr("Guidance needs a conditional model")
+                                     : tr("Guidance needs a class (pick one in the panel below)"));
   m_device->setText(tr("Device: %1").arg(summary.device));
   m_message->setText(tr("Opened %1").arg(summary.path));
   setWindowTitle(tr("CDRL Studio — %1").arg(summary.path));
@@ -167,6 +185,11 @@ void MainWindow::onFinished(const SampleDone& done) {
   if (done.run_id != m_runId) return;
   setSampling(false);
   m_seedUsed->setText(tr("Seed used: %1").arg(done.seed));
+  if (m_resamplePending) {
+    m_resamplePending = false;
+    startSampling();
+    return;
+  }
   if (done.cancelled) {
     m_message->setText(
         tr("Cancelled after %1 of %2 levels").arg(done.levels_done).arg(m_summary.levels));

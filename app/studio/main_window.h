@@ -11,11 +11,12 @@ class QLabel;
 class QPlainTextEdit;
 class QProgressBar;
 class QPushButton;
-class QSpinBox;
 
 namespace cdrl::studio {
 
+class CompositionPanel;
 class LevelView;
+class SamplingControls;
 
 class MainWindow : public QMainWindow {
   Q_OBJECT
@@ -27,6 +28,8 @@ class MainWindow : public QMainWindow {
   void openCheckpoint(const QString& path);
   bool hasModel() const { return m_hasModel; }
   bool isSampling() const { return m_sampling; }
+  // The settings of the latest run started (what core was asked for).
+  const SampleSettings& lastSettings() const { return m_last; }
 
  public Q_SLOTS:
   void startSampling();
@@ -42,6 +45,8 @@ class MainWindow : public QMainWindow {
   void onFinished(const SampleDone& done);
   void showError(const QString& message);
   void setSampling(bool on);
+  // A control changed: re-sample now, or once the running sample has stopped.
+  void settingsChanged();
 
   QThread m_thread;
   SampleWorker* m_worker;
@@ -49,12 +54,15 @@ class MainWindow : public QMainWindow {
   bool m_hasModel = false;
   bool m_sampling = false;
   qint64 m_runId = 0;
+  bool m_resamplePending = false;
+  SampleSettings m_last;
 
   LevelView* m_levels;
   QLabel* m_grid;
   QPlainTextEdit* m_modelPanel;
   QPushButton *m_sample, *m_cancel;
-  QSpinBox *m_count, *m_seed, *m_steps;
+  SamplingControls* m_controls;
+  CompositionPanel* m_composition;
   QProgressBar* m_progress;
   QLabel *m_device, *m_seedUsed, *m_message;
 };

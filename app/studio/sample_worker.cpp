@@ -1,6 +1,7 @@
 #include "sample_worker.h"
 
 #include "checkpoint.h"
+#include "concepts.h"
 #include "device.h"
 #include "frame_convert.h"
 #include "image_io.h"
@@ -40,6 +41,7 @@ void SampleWorker::load(const QString& path) {
     s.levels = c.schedule.T;
     s.steps = c.schedule.K;
     s.image = c.isImage();
+    s.attributes = isAttributeModel(c);
     for (const auto& name : c.class_names) s.class_names << QString::fromStdString(name);
     s.config_json = QString::fromStdString(toJson(c).dump(2));
     s.description = QString("%1 on %2, %3, trained %4 steps")

@@ -7,8 +7,10 @@
 #include "model.h"
 
 #include <QObject>
+#include <QPair>
 #include <QString>
 #include <QStringList>
+#include <QVector>
 
 #include <atomic>
 #include <memory>
@@ -24,6 +26,7 @@ struct SampleSettings {
   bool use_ema = true;
   int label = -1;  // class index (0-based) or −1 for none
   double guidance = 0;
+  QVector<QPair<int, double>> concepts;  // composed (concept label 1..C, weight); wins over label
 };
 
 struct ModelSummary {
@@ -35,6 +38,7 @@ struct ModelSummary {
   int steps = 0;  // K
   QStringList class_names;
   bool image = true;
+  bool attributes = false;  // concepts are "attribute=value" (composable), not exclusive classes
 };
 
 struct SampleDone {

@@ -6,12 +6,18 @@
 #include "main_window.h"
 #include "test_support.h"
 
+#include <QCheckBox>
+#include <QComboBox>
+#include <QDoubleSpinBox>
 #include <QLabel>
 #include <QPushButton>
+#include <QSlider>
 #include <QSpinBox>
 #include <QtTest>
 
 #include <fstream>
+#include <functional>
+#include <map>
 
 using namespace cdrl;
 using namespace cdrl::studio;
@@ -19,17 +25,22 @@ using namespace cdrl::test;
 
 namespace {
 
-// An untrained small image model: sampling it is quick and its proposal and refinement differ.
-QString smallCheckpoint() {
-  static const std::string path = [] {
+// An untrained small image model, saved once per kind: sampling it is quick and its proposal and
+// refinement differ. `names` makes it conditional on those concepts.
+QString smallCheckpoint(const std::vector<std::string>& names = {}) {
+  static std::map<std::vector<std::string>, std::string> made;
+  auto& path = made[names];
+  if (path.empty()) {
     torch::manual_seed(0);
     ModelConfig config = smallImageConfig();
     config.schedule.K = 4;
+    config.class_names = names;
+    config.num_classes = static_cast<int64_t>(names.size());
     Model model(config, torch::kCPU);
-    const std::string p = tempDir("studio") + "/small.safetensors";
-    saveCheckpoint(p, model);
-    return p;
-  }();
+    // tempDir empties its folder, so each kind gets its own.
+    path = tempDir(QString("studio%1").arg(made.size())) + "/small.safetensors";
+    saveCheckpoint(path, model);
+  }
   return QString::fromStdString(path);
 }
 
@@ -46,10 +57,20 @@ class TestStudioSampling : public QObject {
   Q_OBJECT
 
  private:
-  static void openAndWait(MainWindow& w) {
+  static void openAndWait(MainWindow& w, const std::vector<std::string>& names = {}) {
     QSignalSpy loaded(&w, &MainWindow::modelLoaded);
-    w.openCheckpoint(smallCheckpoint());
+    w.openCheckpoint(smallCheckpoint(names));
     QVERIFY(loaded.wait(30000));
+  }
+
+  // Applies a change to the controls and waits for the re-sample it triggers (after the
+  // debounce) to finish uncancelled.
+  static void changeAndWait(MainWindow& w, const std::function<void()>& change) {
+    QSignalSpy finished(&w, &MainWindow::samplingFinished);
+    change();
+    QVERIFY(QTest::qWaitFor(
+        [&] { return !finished.isEmpty() && !finished.last().first().toBool() && !w.isSampling(); },
+        120000));
   }
 
   static void sampleAndWait(MainWindow& w) {
@@ -64,8 +85,7 @@ class TestStudioSampling : public QObject {
     MainWindow w;
     w.show();
     openAndWait(w);
-    child<QSpinBox>(w, "countSpin")->setValue(4);
-    sampleAndWait(w);
+    changeAndWait(w, [&] { child<QSpinBox>(w, "countBox")->setValue(4); });
     auto* view = child<LevelView>(w, "levelView");
     QCOMPARE(view->frameCount(), 6);
     for (int k = 0; k < view->frameCount(); ++k) {
@@ -91,26 +111,26 @@ class TestStudioSampling : public QObject {
   void sameSeedGivesIdenticalPixels() {
     MainWindow w;
     openAndWait(w);
-    child<QSpinBox>(w, "countSpin")->setValue(3);
-    child<QSpinBox>(w, "seedSpin")->setValue(42);
+    changeAndWait(w, [&] {
+      child<QSpinBox>(w, "countBox")->setValue(3);
+      child<QSpinBox>(w, "seedBox")->setValue(42);
+    });
     auto* view = child<LevelView>(w, "levelView");
-    sampleAndWait(w);
+    QCOMPARE(w.lastSettings().seed, quint64{42});
     const QImage first = view->frame(view->frameCount() - 1).refined.first();
     sampleAndWait(w);
     QCOMPARE(view->frame(view->frameCount() - 1).refined.first(), first);
-    child<QSpinBox>(w, "seedSpin")->setValue(43);
-    sampleAndWait(w);
+    changeAndWait(w, [&] { child<QSpinBox>(w, "seedBox")->setValue(43); });
     QVERIFY(view->frame(view->frameCount() - 1).refined.first() != first);
   }
 
   void cancelStopsAndTheWindowResponds() {
     MainWindow w;
     openAndWait(w);
-    child<QSpinBox>(w, "countSpin")->setValue(256);
-    child<QSpinBox>(w, "stepsSpin")->setValue(200);
     QSignalSpy finished(&w, &MainWindow::samplingFinished);
-    QTest::mouseClick(child<QPushButton>(w, "sampleButton"), Qt::LeftButton);
-    QVERIFY(w.isSampling());
+    child<QSpinBox>(w, "countBox")->setValue(256);
+    child<QSpinBox>(w, "stepsBox")->setValue(60);
+    QTRY_VERIFY_WITH_TIMEOUT(w.isSampling(), 5000);  // the debounced re-sample has started
     // The UI thread keeps processing events while the worker samples.
     QTest::qWait(200);
     QTest::mouseClick(child<QPushButton>(w, "cancelButton"), Qt::LeftButton);
@@ -118,6 +138,39 @@ class TestStudioSampling : public QObject {
     QCOMPARE(finished.first().first().toBool(), true);
     QVERIFY(!w.isSampling());
     QVERIFY(child<QPushButton>(w, "sampleButton")->isEnabled());
+  }
+
+  void guidanceSliderResamplesWithTheNewWeight() {
+    MainWindow w;
+    openAndWait(w, {"shirt", "shoe", "bag"});
+    QVERIFY(!child<QDoubleSpinBox>(w, "guidanceBox")->isEnabled());  // no class picked yet
+    changeAndWait(w, [&] { child<QComboBox>(w, "classCombo")->setCurrentIndex(2); });
+    QCOMPARE(w.lastSettings().label, 1);
+    QVERIFY(child<QDoubleSpinBox>(w, "guidanceBox")->isEnabled());
+    changeAndWait(w, [&] { child<QSlider>(w, "guidanceSlider")->setValue(25); });
+    QCOMPARE(w.lastSettings().guidance, 2.5);
+    QCOMPARE(w.lastSettings().label, 1);
+  }
+
+  void compositionCheckboxesChangeTheCondition() {
+    MainWindow w;
+    openAndWait(w, {"circle=0", "circle=1", "red=0", "red=1"});
+    QVERIFY(child<QComboBox>(w, "classCombo")->isHidden());
+    changeAndWait(w, [&] {
+      child<QDoubleSpinBox>(w, "weight_red=1")->setValue(2.0);
+      child<QCheckBox>(w, "concept_red=1")->setChecked(true);
+    });
+    using Terms = QVector<QPair<int, double>>;
+    QCOMPARE(w.lastSettings().concepts, (Terms{{4, 2.0}}));
+    changeAndWait(w, [&] { child<QCheckBox>(w, "concept_circle=1")->setChecked(true); });
+    QCOMPARE(w.lastSettings().concepts, (Terms{{2, 1.0}, {4, 2.0}}));
+  }
+
+  void unconditionalModelsExplainTheDisabledPanel() {
+    MainWindow w;
+    openAndWait(w);
+    QVERIFY(!child<QWidget>(w, "compositionPanel")->isEnabled());
+    QVERIFY(child<QLabel>(w, "compositionNote")->text().contains("unconditional"));
   }
 
   void aBadCheckpointShowsAnError() {
