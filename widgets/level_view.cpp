@@ -1,5 +1,7 @@
 #include "level_view.h"
 
+#include "convergence_plot.h"
+
 #include <QHBoxLayout>
 #include <QKeyEvent>
 #include <QLabel>
@@ -70,6 +72,7 @@ LevelView::LevelView(QWidget* parent) : QWidget(parent) {
   m_play->setCheckable(true);
   m_play->setToolTip(tr("Step through the levels as an animation (Space)"));
   m_caption = new QLabel(this);
+  m_convergence = new ConvergencePlot(this);
   m_playTimer = new QTimer(this);
   m_playTimer->setInterval(600);
 
@@ -81,6 +84,7 @@ LevelView::LevelView(QWidget* parent) : QWidget(parent) {
   auto* layout = new QVBoxLayout(this);
   layout->addWidget(m_grid, 1);
   layout->addWidget(m_caption);
+  layout->addWidget(m_convergence);
   layout->addLayout(controls);
   setFocusPolicy(Qt::StrongFocus);
 
@@ -104,6 +108,7 @@ void LevelView::clear() {
   m_frames.clear();
   m_current = -1;
   m_grid->setFrame(nullptr, m_maxSamples);
+  m_convergence->clear();
   updateControls();
 }
 
@@ -117,7 +122,9 @@ void LevelView::showIndex(int index) {
   index = std::clamp(index, 0, frameCount() - 1);
   const bool changed = index != m_current;
   m_current = index;
-  m_grid->setFrame(&m_frames[m_current], m_maxSamples);
+  const LevelFrame& f = m_frames[m_current];
+  m_grid->setFrame(&f, m_maxSamples);
+  m_convergence->setChain(f.level, f.step_energy, f.step_displacement);
   updateControls();
   if (changed) Q_EMIT levelShown(index);
 }

@@ -14,6 +14,7 @@ class QToolButton;
 
 namespace cdrl::studio {
 
+class ConvergencePlot;
 class LevelGrid;
 
 class LevelView : public QWidget {
@@ -31,6 +32,7 @@ class LevelView : public QWidget {
   int currentIndex() const { return m_current; }
   void showIndex(int index);
   int maxSamplesShown() const { return m_maxSamples; }
+  ConvergencePlot* convergencePlot() const { return m_convergence; }
 
  Q_SIGNALS:
   void levelShown(int index);
@@ -46,6 +48,7 @@ class LevelView : public QWidget {
   int m_current = -1;
   int m_maxSamples = 4;
   LevelGrid* m_grid;
+  ConvergencePlot* m_convergence;
   QSlider* m_scrubber;
   QToolButton *m_prev, *m_next, *m_play;
   QLabel* m_caption;

@@ -2,6 +2,7 @@
 // look at what the window shows — every level with proposal and refined images that differ, the
 // same seed giving identical pixels, and Cancel stopping a run while the window stays responsive.
 #include "checkpoint.h"
+#include "convergence_plot.h"
 #include "level_view.h"
 #include "main_window.h"
 #include "test_support.h"
@@ -95,6 +96,10 @@ class TestStudioSampling : public QObject {
       QVERIFY(!f.proposal.first().isNull());
       QVERIFY2(f.proposal.first() != f.refined.first(), "refined equals the proposal");
       QCOMPARE(f.step_energy.size(), 4);
+      // The level's convergence plot shows its K = 4 Langevin steps.
+      view->showIndex(k);
+      QCOMPARE(view->convergencePlot()->energyPoints(), 4);
+      QCOMPARE(view->convergencePlot()->displacementPoints(), 4);
     }
     // The images are painted: the grabbed view holds many distinct non-grey colours — the red to
     // yellow difference heat map; the window, its text and these grey samples have none.
