@@ -45,9 +45,9 @@ Classifier trainClassifier(const Dataset& data, const ClassifierTrainOptions& op
   net->train();
   for (int64_t step = 1; step <= options.steps; ++step) {
     if (cancel && cancel->load()) break;
-    const double lr = 0.5 * options.lr *
-                      (1 + std::cos(kPi * static_cast<double>(step - 1) /
-                                    static_cast<double>(options.steps)));
+    const double lr =
+        0.5 * options.lr *
+        (1 + std::cos(kPi * static_cast<double>(step - 1) / static_cast<double>(options.steps)));
     for (auto& group : opt.param_groups())
       static_cast<torch::optim::AdamOptions&>(group.options()).lr(lr);
     const auto index = torch::randint(data.size(), {options.batch}, gen, torch::kLong);
