@@ -5,13 +5,19 @@
 #include "sampling_controls.h"
 
 #include <QAction>
+#include <QCloseEvent>
+#include <QDragEnterEvent>
+#include <QDropEvent>
 #include <QFileDialog>
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QMenuBar>
+#include <QMessageBox>
+#include <QMimeData>
 #include <QPlainTextEdit>
 #include <QProgressBar>
 #include <QPushButton>
+#include <QSettings>
 #include <QSplitter>
 #include <QStatusBar>
 #include <QVBoxLayout>
@@ -85,7 +91,19 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     if (!path.isEmpty()) openCheckpoint(path);
   });
   open->setShortcut(QKeySequence::Open);
+  m_recentMenu = file->addMenu(tr("Open &recent"));
+  file->addSeparator();
   file->addAction(tr("&Quit"), this, &QWidget::close)->setShortcut(QKeySequence::Quit);
+  auto* help = menuBar()->addMenu(tr("&Help"));
+  help->addAction(tr("&About CDRL Studio"), this, [this] {
+    QMessageBox::about(this, tr("About CDRL Studio"),
+                       tr("<b>CDRL Studio %1</b><p>Train, sample and explore energy-based models "
+                          "learned by Cooperative Diffusion Recovery Likelihood (Zhu et al., "
+                          "ICLR 2024).</p>")
+                           .arg(QCoreApplication::applicationVersion()));
+  });
+  rebuildRecentMenu();
+  setAcceptDrops(true);
 
   m_device = new QLabel;
   m_seedUsed = new QLabel;
@@ -104,13 +122,52 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     settingsChanged();
   });
   setSampling(false);
-  resize(1100, 700);
+  m_message->setText(tr("No model open: File > Open, or drop a checkpoint on the window."));
+  QSettings settings;
+  if (!restoreGeometry(settings.value("window/geometry").toByteArray())) resize(1100, 700);
 }
 
 MainWindow::~MainWindow() {
   m_worker->cancel();
   m_thread.quit();
   m_thread.wait();
+}
+
+QStringList MainWindow::recentFiles() const {
+  return QSettings().value("recentFiles").toStringList();
+}
+
+void MainWindow::rememberRecent(const QString& path) {
+  QStringList recent = recentFiles();
+  recent.removeAll(path);
+  recent.prepend(path);
+  while (recent.size() > 8) recent.removeLast();
+  QSettings().setValue("recentFiles", recent);
+  rebuildRecentMenu();
+}
+
+void MainWindow::rebuildRecentMenu() {
+  m_recentMenu->clear();
+  for (const QString& path : recentFiles())
+    m_recentMenu->addAction(path, this, [this, path] { openCheckpoint(path); });
+  m_recentMenu->setEnabled(!m_recentMenu->isEmpty());
+}
+
+void MainWindow::dragEnterEvent(QDragEnterEvent* event) {
+  const auto urls = event->mimeData()->urls();
+  if (urls.size() == 1 && urls.first().isLocalFile() &&
+      urls.first().toLocalFile().endsWith(".safetensors"))
+    event->acceptProposedAction();
+}
+
+void MainWindow::dropEvent(QDropEvent* event) {
+  openCheckpoint(event->mimeData()->urls().first().toLocalFile());
+  event->acceptProposedAction();
+}
+
+void MainWindow::closeEvent(QCloseEvent* event) {
+  QSettings().setValue("window/geometry", saveGeometry());
+  QMainWindow::closeEvent(event);
 }
 
 void MainWindow::openCheckpoint(const QString& path) {
@@ -170,6 +227,7 @@ void MainWindow::onLoaded(const ModelSummary& summary) {
                                      : tr("Guidance needs a class (pick one in the panel below)"));
   m_device->setText(tr("Device: %1").arg(summary.device));
   m_message->setText(tr("Opened %1").arg(summary.path));
+  rememberRecent(summary.path);
   setWindowTitle(tr("CDRL Studio — %1").arg(summary.path));
   setSampling(false);
   Q_EMIT modelLoaded();

@@ -8,6 +8,7 @@
 #include <QThread>
 
 class QLabel;
+class QMenu;
 class QPlainTextEdit;
 class QProgressBar;
 class QPushButton;
@@ -26,6 +27,7 @@ class MainWindow : public QMainWindow {
 
   // Loads on the worker thread; the window updates when `modelLoaded` or an error arrives.
   void openCheckpoint(const QString& path);
+  QStringList recentFiles() const;
   bool hasModel() const { return m_hasModel; }
   bool isSampling() const { return m_sampling; }
   // The settings of the latest run started (what core was asked for).
@@ -39,7 +41,15 @@ class MainWindow : public QMainWindow {
   void modelLoaded();
   void samplingFinished(bool cancelled);
 
+ protected:
+  // Dropping a checkpoint (.safetensors) on the window opens it.
+  void dragEnterEvent(QDragEnterEvent* event) override;
+  void dropEvent(QDropEvent* event) override;
+  void closeEvent(QCloseEvent* event) override;
+
  private:
+  void rememberRecent(const QString& path);
+  void rebuildRecentMenu();
   void onLoaded(const ModelSummary& summary);
   void onLevel(const LevelFrame& frame);
   void onFinished(const SampleDone& done);
@@ -65,6 +75,7 @@ class MainWindow : public QMainWindow {
   CompositionPanel* m_composition;
   QProgressBar* m_progress;
   QLabel *m_device, *m_seedUsed, *m_message;
+  QMenu* m_recentMenu;
 };
 
 }  // namespace cdrl::studio

@@ -11,9 +11,12 @@
 #include <QComboBox>
 #include <QDoubleSpinBox>
 #include <QLabel>
+#include <QMimeData>
 #include <QPushButton>
+#include <QSettings>
 #include <QSlider>
 #include <QSpinBox>
+#include <QStandardPaths>
 #include <QtTest>
 
 #include <fstream>
@@ -82,6 +85,13 @@ class TestStudioSampling : public QObject {
   }
 
  private Q_SLOTS:
+  void initTestCase() {
+    // Settings (recent files, window layout) go to a scratch location, not the user's.
+    QStandardPaths::setTestModeEnabled(true);
+    QCoreApplication::setOrganizationName("cdrl-test");
+    QSettings().clear();
+  }
+
   void everyLevelShowsProposalAndRefined() {
     MainWindow w;
     w.show();
@@ -176,6 +186,31 @@ class TestStudioSampling : public QObject {
     openAndWait(w);
     QVERIFY(!child<QWidget>(w, "compositionPanel")->isEnabled());
     QVERIFY(child<QLabel>(w, "compositionNote")->text().contains("unconditional"));
+  }
+
+  void droppingACheckpointOpensItAndRemembersIt() {
+    MainWindow w;
+    w.show();
+    QSignalSpy loaded(&w, &MainWindow::modelLoaded);
+    const QString path = smallCheckpoint({"shirt", "shoe"});
+    auto* mime = new QMimeData;
+    mime->setUrls({QUrl::fromLocalFile(path)});
+    QDragEnterEvent enter(QPoint(10, 10), Qt::CopyAction, mime, Qt::LeftButton, Qt::NoModifier);
+    QApplication::sendEvent(&w, &enter);
+    QVERIFY(enter.isAccepted());
+    QDropEvent drop(QPointF(10, 10), Qt::CopyAction, mime, Qt::LeftButton, Qt::NoModifier);
+    QApplication::sendEvent(&w, &drop);
+    QVERIFY(loaded.wait(30000));
+    QVERIFY(w.hasModel());
+    QCOMPARE(w.recentFiles().value(0), path);
+    delete mime;
+    // Other files are refused at the door.
+    QMimeData text;
+    text.setUrls({QUrl::fromLocalFile("/tmp/notes.txt")});
+    QDragEnterEvent refused(QPoint(10, 10), Qt::CopyAction, &text, Qt::LeftButton, Qt::NoModifier);
+    refused.ignore();
+    QApplication::sendEvent(&w, &refused);
+    QVERIFY(!refused.isAccepted());
   }
 
   void aBadCheckpointShowsAnError() {
