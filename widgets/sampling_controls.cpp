@@ -152,6 +152,7 @@ void SamplingControls::setState(const SamplingControlsState& s) {
   m_seed->setValue(static_cast<int>(s.seed));
   m_noise->setChecked(s.noise);
   m_ema->setChecked(s.use_ema);
+  m_debounce->stop();
 }
 
 void SamplingControls::setModelSteps(int K) {

@@ -29,7 +29,8 @@ class SamplingControls : public QWidget {
   explicit SamplingControls(QWidget* parent = nullptr);
 
   SamplingControlsState state() const;
-  void setState(const SamplingControlsState& state);  // emits changed() after the debounce
+  // Shows `state` without emitting changed() (restoring is not a change to act on).
+  void setState(const SamplingControlsState& state);
   // The model's K, shown as the steps slider's default and upper reference.
   void setModelSteps(int K);
   void setGuidanceEnabled(bool enabled, const QString& why);

@@ -125,6 +125,15 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   m_message->setText(tr("No model open: File > Open, or drop a checkpoint on the window."));
   QSettings settings;
   if (!restoreGeometry(settings.value("window/geometry").toByteArray())) resize(1100, 700);
+  // The last settings come back after a restart, so the same seed gives the same images.
+  SamplingControlsState last;
+  last.guidance = settings.value("sampling/guidance", last.guidance).toDouble();
+  last.steps = settings.value("sampling/steps", last.steps).toInt();
+  last.count = settings.value("sampling/count", last.count).toInt();
+  last.seed = settings.value("sampling/seed", last.seed).toULongLong();
+  last.noise = settings.value("sampling/noise", last.noise).toBool();
+  last.use_ema = settings.value("sampling/ema", last.use_ema).toBool();
+  m_controls->setState(last);
 }
 
 MainWindow::~MainWindow() {
@@ -192,6 +201,13 @@ void MainWindow::startSampling() {
   s.guidance = s.label >= 0 ? c.guidance : 0.0;
   s.concepts = composition.concepts;
   m_last = s;
+  QSettings settings;
+  settings.setValue("sampling/guidance", c.guidance);
+  settings.setValue("sampling/steps", c.steps);
+  settings.setValue("sampling/count", c.count);
+  settings.setValue("sampling/seed", c.seed);
+  settings.setValue("sampling/noise", c.noise);
+  settings.setValue("sampling/ema", c.use_ema);
   m_levels->clear();
   m_progress->setRange(0, m_summary.levels);
   m_progress->setValue(0);

@@ -92,6 +92,9 @@ class TestStudioSampling : public QObject {
     QSettings().clear();
   }
 
+  // Each test starts from the default settings, not those the previous one left behind.
+  void init() { QSettings().clear(); }
+
   void everyLevelShowsProposalAndRefined() {
     MainWindow w;
     w.show();
@@ -137,6 +140,27 @@ class TestStudioSampling : public QObject {
     QCOMPARE(view->frame(view->frameCount() - 1).refined.first(), first);
     changeAndWait(w, [&] { child<QSpinBox>(w, "seedBox")->setValue(43); });
     QVERIFY(view->frame(view->frameCount() - 1).refined.first() != first);
+  }
+
+  void settingsComeBackAfterARestart() {
+    QImage first;
+    {
+      MainWindow w;
+      openAndWait(w);
+      changeAndWait(w, [&] {
+        child<QSpinBox>(w, "countBox")->setValue(2);
+        child<QSpinBox>(w, "seedBox")->setValue(77);
+      });
+      auto* view = child<LevelView>(w, "levelView");
+      first = view->frame(view->frameCount() - 1).refined.first();
+    }
+    MainWindow again;
+    QCOMPARE(child<QSpinBox>(again, "seedBox")->value(), 77);
+    QCOMPARE(child<QSpinBox>(again, "countBox")->value(), 2);
+    openAndWait(again);
+    sampleAndWait(again);
+    auto* view = child<LevelView>(again, "levelView");
+    QCOMPARE(view->frame(view->frameCount() - 1).refined.first(), first);
   }
 
   void cancelStopsAndTheWindowResponds() {
