@@ -14,8 +14,8 @@ packages=(
   libqcustomplot-dev libimgui-dev
   # data and test display
   dataset-fashion-mnist xvfb xauth
-  # reference implementation for benchmarks (bench/reference)
-  python3-torch python3-numpy
+  # reference implementation (bench/reference), TorchScript test fixture, OOD study (bench/ood)
+  python3-torch python3-numpy python3-sklearn
 )
 
 missing=()

@@ -10,7 +10,6 @@
 #include "sample_strip.h"
 #include "sampler.h"
 
-#include <algorithm>
 #include <cmath>
 #include <cstdio>
 
