@@ -29,6 +29,7 @@ void saveCheckpoint(const std::string& path, Model& model, const Trainer* traine
   file.metadata["config"] = toJson(model.config()).dump();
   file.metadata["step"] = std::to_string(trainer ? trainer->stepsDone() : 0);
   file.metadata["resumable"] = trainer ? "true" : "false";
+  if (trainer) file.metadata["training"] = toJson(trainer->options()).dump();
   for (auto& [prefix, net] : networkSlots(model)) storeModuleState(file, prefix, *net);
   if (trainer)
     for (auto& [name, tensor] : trainer->stateTensors()) file.tensors[name] = tensor;
@@ -54,6 +55,8 @@ Checkpoint readCheckpoint(const std::string& path) {
   try {
     c.config = modelConfigFromJson(nlohmann::json::parse(field("config")));
     c.step = std::stoll(field("step"));
+    if (c.file.metadata.count("training"))
+      c.training = trainOptionsFromJson(nlohmann::json::parse(c.file.metadata.at("training")), {});
   } catch (const std::exception& e) {
     throw problem(path, std::string("bad configuration: ") + e.what());
   }

@@ -7,6 +7,7 @@
 #include "trainer.h"
 
 #include <memory>
+#include <optional>
 #include <string>
 
 namespace cdrl {
@@ -18,6 +19,8 @@ struct Checkpoint {
   ModelConfig config;
   int64_t step = 0;        // optimiser steps the weights have seen
   bool resumable = false;  // holds optimiser and generator state
+  std::optional<TrainOptions>
+      training;  // the run's options; absent in files from before they were stored
   TensorFile file;
 };
 

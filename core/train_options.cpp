@@ -22,4 +22,42 @@ void TrainOptions::validate() const {
   require(checkpoint_every >= 1, "checkpoint_every must be at least 1");
 }
 
+namespace {
+
+// One list of fields for both directions, so that a new option cannot be saved but not read.
+template <typename Json, typename Options, typename Visit>
+void forEachField(Json& json, Options& o, Visit visit) {
+  visit(json, "steps", o.steps);
+  visit(json, "batch", o.batch);
+  visit(json, "lr_ebm", o.lr_ebm);
+  visit(json, "lr_init", o.lr_init);
+  visit(json, "beta1", o.beta1);
+  visit(json, "beta2", o.beta2);
+  visit(json, "init_weight_decay", o.init_weight_decay);
+  visit(json, "warmup", o.warmup);
+  visit(json, "init_warmup_start", o.init_warmup_start);
+  visit(json, "grad_clip", o.grad_clip);
+  visit(json, "ema_decay", o.ema_decay);
+  visit(json, "label_dropout", o.label_dropout);
+  visit(json, "seed", o.seed);
+  visit(json, "log_every", o.log_every);
+  visit(json, "checkpoint_every", o.checkpoint_every);
+}
+
+}  // namespace
+
+nlohmann::json toJson(const TrainOptions& options) {
+  nlohmann::json json = nlohmann::json::object();
+  forEachField(json, options,
+               [](nlohmann::json& j, const char* key, const auto& v) { j[key] = v; });
+  return json;
+}
+
+TrainOptions trainOptionsFromJson(const nlohmann::json& json, TrainOptions defaults) {
+  forEachField(json, defaults, [](const nlohmann::json& j, const char* key, auto& v) {
+    if (j.contains(key)) j.at(key).get_to(v);
+  });
+  return defaults;
+}
+
 }  // namespace cdrl

@@ -1,6 +1,8 @@
 // Options of one training run (ALGORITHM.md §5). Presets fill in defaults fit for each model size.
 #pragma once
 
+#include <nlohmann/json.hpp>
+
 #include <cstdint>
 #include <string>
 
@@ -27,5 +29,10 @@ struct TrainOptions {
   // Throws std::invalid_argument naming the bad field.
   void validate() const;
 };
+
+nlohmann::json toJson(const TrainOptions& options);
+
+// Fields absent from `json` keep their value in `defaults`; throws on a field of the wrong type.
+TrainOptions trainOptionsFromJson(const nlohmann::json& json, TrainOptions defaults);
 
 }  // namespace cdrl

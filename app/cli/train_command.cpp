@@ -76,7 +76,14 @@ void run(const TrainArgs& args) {
     image.size = shape[1];
   }
   const Dataset data = loadDataset(data_spec, args.data_seed, image);
-  const TrainOptions options = trainOptions(args, base.training);
+  // A resumed run keeps its own options; flags given now override them.
+  if (resumed && !resumed->training)
+    std::fprintf(stderr,
+                 "cdrl train: %s predates stored training options; options not given now take "
+                 "the preset's defaults\n",
+                 args.resume.c_str());
+  const TrainOptions options =
+      trainOptions(args, resumed && resumed->training ? *resumed->training : base.training);
 
   ModelConfig config = resumed ? resumed->config : presetFor(args.preset, data, args.conditional);
   if (args.K) config.schedule.K = *args.K;
@@ -153,7 +160,8 @@ void addTrainCommand(CLI::App& app) {
   cmd->add_option("-o,--out", args->out, "Output folder (checkpoint.safetensors, metrics.jsonl)")
       ->required();
   cmd->add_option("--resume", args->resume,
-                  "Continue from this checkpoint (its preset and data are reused)")
+                  "Continue from this checkpoint (its preset, data and training options are "
+                  "reused; flags given override them)")
       ->check(CLI::ExistingFile);
   cmd->add_option("--steps", args->steps, "Total optimiser steps to reach (preset default)")
       ->check(CLI::PositiveNumber);

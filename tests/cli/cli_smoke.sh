@@ -22,11 +22,13 @@ printf 'garbage' > "$dir/bad.safetensors"
 expect_error "truncated" info "$dir/bad.safetensors"
 
 # Train 30 steps, resume to 40, sample all outputs.
-"$cdrl" train --preset toy2d --data toy:moons --steps 30 --log-every 10 --checkpoint-every 10 -o "$dir/run" 2>/dev/null \
+"$cdrl" train --preset toy2d --data toy:moons --steps 30 --batch 48 --log-every 10 --checkpoint-every 10 -o "$dir/run" 2>/dev/null \
   || fail "train"
 [ "$(wc -l < "$dir/run/metrics.jsonl")" -eq 3 ] || fail "metrics lines"
-"$cdrl" train --resume "$dir/run/checkpoint.safetensors" --steps 40 --log-every 10 -o "$dir/run" 2>/dev/null \
+# The resumed run keeps the options it was started with (batch 48, log every 10).
+"$cdrl" train --resume "$dir/run/checkpoint.safetensors" --steps 40 -o "$dir/run" 2>"$dir/resume.log" \
   || fail "resume"
+grep -q "batch 48" "$dir/resume.log" || fail "resume did not keep the run's batch: $(head -1 "$dir/resume.log")"
 [ "$(wc -l < "$dir/run/metrics.jsonl")" -eq 4 ] || fail "metrics after resume"
 tail -1 "$dir/run/metrics.jsonl" | grep -q '"step":40' || fail "resumed step"
 "$cdrl" info "$dir/run/checkpoint.safetensors" | grep -q '"step": 40' || fail "info step"

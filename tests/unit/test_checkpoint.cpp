@@ -81,6 +81,11 @@ class TestCheckpoint : public QObject {
     QCOMPARE(c.step, int64_t{3});
     QVERIFY(c.resumable);
     QCOMPARE(toJson(c.config).dump(), toJson(m_model->config()).dump());
+    // The run's options come back, so `--resume` continues with the same batch and rates.
+    QVERIFY(c.training.has_value());
+    QCOMPARE(c.training->batch, int64_t{32});
+    QCOMPARE(c.training->warmup, int64_t{1});
+    QCOMPARE(toJson(*c.training).dump(), toJson(m_trainer->options()).dump());
     auto loaded = loadModel(c, torch::kCPU);
     QVERIFY(sameState(*loaded->ebm(), *m_model->ebm()));
     QVERIFY(sameState(*loaded->ebmEma(), *m_model->ebmEma()));
