@@ -1,16 +1,8 @@
 #include "convergence_plot.h"
 
-#include <QVBoxLayout>
+#include "qcustomplot_include.h"
 
-// qcustomplot.h spells Qt's `signals`/`slots`/`foreach` keywords, which QT_NO_KEYWORDS switches
-// off project-wide (they clash with LibTorch); only this file sees them.
-#define signals Q_SIGNALS
-#define slots Q_SLOTS
-#define foreach Q_FOREACH
-#include <qcustomplot.h>
-#undef signals
-#undef slots
-#undef foreach
+#include <QVBoxLayout>
 
 namespace cdrl::studio {
 

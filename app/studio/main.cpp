@@ -7,6 +7,9 @@
 #include <QCommandLineParser>
 #include <QDir>
 #include <QFileInfo>
+#include <QTimer>
+
+#include <cstdio>
 
 namespace {
 
@@ -32,6 +35,12 @@ int main(int argc, char** argv) {
   parser.addHelpOption();
   parser.addVersionOption();
   parser.addPositionalArgument("checkpoint", "Checkpoint to open (default: the bundled model)");
+  const QCommandLineOption follow("follow", "Show the training view following a run folder", "dir");
+  const QCommandLineOption screenshot(
+      "screenshot", "Save the window as a PNG after --screenshot-delay ms, then quit", "png");
+  const QCommandLineOption delay("screenshot-delay", "Milliseconds before --screenshot (8000)",
+                                 "ms", "8000");
+  parser.addOptions({follow, screenshot, delay});
   parser.process(app);
   cdrl::configureThreads();
 
@@ -40,5 +49,14 @@ int main(int argc, char** argv) {
   const QStringList args = parser.positionalArguments();
   const QString path = args.isEmpty() ? defaultCheckpoint() : args.first();
   if (!path.isEmpty()) window.openCheckpoint(path);
+  if (parser.isSet(follow)) window.followTrainingRun(parser.value(follow));
+  if (parser.isSet(screenshot)) {
+    // For docs/screenshots: the window as it looks once the work started above has had time.
+    QTimer::singleShot(parser.value(delay).toInt(), &window, [&] {
+      const bool saved = window.grab().save(parser.value(screenshot), "PNG");
+      if (!saved) std::fprintf(stderr, "cannot write %s\n", qPrintable(parser.value(screenshot)));
+      app.exit(saved ? 0 : 1);
+    });
+  }
   return app.exec();
 }

@@ -3,6 +3,7 @@
 #include "composition_panel.h"
 #include "level_view.h"
 #include "sampling_controls.h"
+#include "training_page.h"
 
 #include <QAction>
 #include <QCloseEvent>
@@ -20,15 +21,12 @@
 #include <QSettings>
 #include <QSplitter>
 #include <QStatusBar>
+#include <QTabWidget>
 #include <QVBoxLayout>
 
 namespace cdrl::studio {
 
 MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
-  qRegisterMetaType<SampleSettings>();
-  qRegisterMetaType<ModelSummary>();
-  qRegisterMetaType<SampleDone>();
-  qRegisterMetaType<LevelFrame>();
   setWindowTitle(tr("CDRL Studio"));
 
   m_worker = new SampleWorker;
@@ -82,7 +80,15 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   splitter->addWidget(m_levels);
   splitter->addWidget(side_widget);
   splitter->setStretchFactor(0, 3);
-  setCentralWidget(splitter);
+  m_training = new TrainingPage;
+  m_training->setObjectName("trainingPage");
+  m_tabs = new QTabWidget;
+  m_tabs->setObjectName("tabs");
+  m_tabs->addTab(splitter, tr("Sampling"));
+  m_tabs->addTab(m_training, tr("Training"));
+  m_tabs->setTabToolTip(0, tr("Step through the reverse levels of a sample"));
+  m_tabs->setTabToolTip(1, tr("Train a model or follow a run, with live curves"));
+  setCentralWidget(m_tabs);
 
   auto* file = menuBar()->addMenu(tr("&File"));
   auto* open = file->addAction(tr("&Open checkpoint…"), this, [this] {
@@ -92,6 +98,10 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   });
   open->setShortcut(QKeySequence::Open);
   m_recentMenu = file->addMenu(tr("Open &recent"));
+  file->addAction(tr("&Follow a training run…"), this, [this] {
+    const QString dir = QFileDialog::getExistingDirectory(this, tr("Run folder to follow"));
+    if (!dir.isEmpty()) followTrainingRun(dir);
+  });
   file->addSeparator();
   file->addAction(tr("&Quit"), this, &QWidget::close)->setShortcut(QKeySequence::Quit);
   auto* help = menuBar()->addMenu(tr("&Help"));
@@ -134,6 +144,11 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   last.noise = settings.value("sampling/noise", last.noise).toBool();
   last.use_ema = settings.value("sampling/ema", last.use_ema).toBool();
   m_controls->setState(last);
+}
+
+void MainWindow::followTrainingRun(const QString& path) {
+  m_tabs->setCurrentWidget(m_training);
+  m_training->attach(path);
 }
 
 MainWindow::~MainWindow() {

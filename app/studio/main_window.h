@@ -12,12 +12,14 @@ class QMenu;
 class QPlainTextEdit;
 class QProgressBar;
 class QPushButton;
+class QTabWidget;
 
 namespace cdrl::studio {
 
 class CompositionPanel;
 class LevelView;
 class SamplingControls;
+class TrainingPage;
 
 class MainWindow : public QMainWindow {
   Q_OBJECT
@@ -27,6 +29,8 @@ class MainWindow : public QMainWindow {
 
   // Loads on the worker thread; the window updates when `modelLoaded` or an error arrives.
   void openCheckpoint(const QString& path);
+  // Shows the training view following a run folder (or metrics file).
+  void followTrainingRun(const QString& path);
   QStringList recentFiles() const;
   bool hasModel() const { return m_hasModel; }
   bool isSampling() const { return m_sampling; }
@@ -76,6 +80,8 @@ class MainWindow : public QMainWindow {
   QProgressBar* m_progress;
   QLabel *m_device, *m_seedUsed, *m_message;
   QMenu* m_recentMenu;
+  QTabWidget* m_tabs;
+  TrainingPage* m_training;
 };
 
 }  // namespace cdrl::studio

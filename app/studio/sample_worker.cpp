@@ -26,7 +26,13 @@ QImage gridImage(const torch::Tensor& samples) {
 
 }  // namespace
 
-SampleWorker::SampleWorker(QObject* parent) : QObject(parent) {}
+SampleWorker::SampleWorker(QObject* parent) : QObject(parent) {
+  // The types its queued slots and signals carry.
+  qRegisterMetaType<SampleSettings>();
+  qRegisterMetaType<ModelSummary>();
+  qRegisterMetaType<SampleDone>();
+  qRegisterMetaType<LevelFrame>();
+}
 SampleWorker::~SampleWorker() = default;
 
 void SampleWorker::load(const QString& path) {

@@ -3,6 +3,7 @@
 // same seed giving identical pixels, and Cancel stopping a run while the window stays responsive.
 #include "checkpoint.h"
 #include "convergence_plot.h"
+#include "gui_support.h"
 #include "level_view.h"
 #include "main_window.h"
 #include "test_support.h"
@@ -46,13 +47,6 @@ QString smallCheckpoint(const std::vector<std::string>& names = {}) {
     saveCheckpoint(path, model);
   }
   return QString::fromStdString(path);
-}
-
-template <typename T>
-T* child(QWidget& w, const char* name) {
-  auto* c = w.findChild<T*>(name);
-  if (!c) qFatal("no child %s", name);
-  return c;
 }
 
 }  // namespace

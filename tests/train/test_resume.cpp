@@ -1,9 +1,13 @@
-// Resuming from a checkpoint reproduces the uninterrupted run's next losses exactly.
+// Resuming from a checkpoint reproduces the uninterrupted run's next losses exactly; a run that
+// is stopped saves where it stopped and resumes with its own options.
 #include "checkpoint.h"
 #include "test_support.h"
 #include "toy_data.h"
+#include "training_run.h"
 
 #include <QtTest>
+
+#include <fstream>
 
 using namespace cdrl;
 
@@ -70,6 +74,47 @@ class TestResume : public QObject {
                                                         .arg(k)
                                                         .arg(actual[k], 0, 'g', 17)
                                                         .arg(expected[k], 0, 'g', 17)));
+  }
+
+  void stoppedRunResumesWithItsOptions() {
+    TrainRequest request;
+    request.preset = "toy2d";
+    request.data = "toy:8gaussians:2000";
+    request.out = test::tempDir("stopped_run");
+    request.overrides.steps = 20;
+    request.overrides.batch = 32;
+    request.overrides.log_every = 5;
+    request.overrides.checkpoint_every = 100;
+    std::atomic<bool> stop{false};
+    {
+      TrainingSetup setup = prepareTraining(request);
+      const RunEnd end = runTraining(setup, stop, [&](const StepStats& s) {
+        if (s.step == 7) stop = true;
+      });
+      QVERIFY(end == RunEnd::Stopped);
+      QCOMPARE(setup.trainer->stepsDone(), int64_t{7});
+    }
+    const Checkpoint saved = readCheckpoint(request.out + "/checkpoint.safetensors");
+    QCOMPARE(saved.step, int64_t{7});
+    QVERIFY(saved.training.has_value());
+    QCOMPARE(saved.training->batch, int64_t{32});
+
+    TrainRequest resume;
+    resume.resume = saved.path;
+    resume.out = request.out;
+    stop = false;
+    TrainingSetup setup = prepareTraining(resume);
+    QCOMPARE(setup.options.batch, int64_t{32});
+    QCOMPARE(setup.options.steps, int64_t{20});
+    QVERIFY(runTraining(setup, stop) == RunEnd::Finished);
+    QCOMPARE(setup.trainer->stepsDone(), int64_t{20});
+    // Lines at steps 5 (first part), then 10, 15, 20.
+    std::ifstream metrics(setup.metrics_path);
+    int lines = 0;
+    for (std::string line; std::getline(metrics, line);) ++lines;
+    QCOMPARE(lines, 4);
+    const std::string error = test::errorOf([&] { prepareTraining(resume); });
+    QVERIFY2(test::contains(error, "nothing to do"), error.c_str());
   }
 };
 
