@@ -1,13 +1,17 @@
 #!/usr/bin/env bash
-# Installs dependencies, builds, trains the bundled 2-D demo with `cdrl` and samples it.
-# (Until the desktop app lands, the main program is the CLI on its bundled default.)
+# Installs dependencies, builds, and starts CDRL Studio on its bundled default model
+# (resources/models/fmnist-tiny.safetensors). Without a display it runs the studio under Xvfb
+# once, saves what the window shows to out/studio.png, and says so.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash packaging/install-deps.sh
 cmake --preset cpu-release
-cmake --build --preset cpu-release -j "$(nproc)" --target cdrl
-out=out/toy2d-demo
-./build/cpu-release/app/cdrl train --preset toy2d --data toy:8gaussians --out "$out"
-./build/cpu-release/app/cdrl sample "$out/checkpoint.safetensors" -n 2000 \
-  --out "$out/samples.png" --strip "$out/levels.png" --csv "$out/samples.csv"
-echo "Samples: $out/samples.png  per-level strip: $out/levels.png"
+cmake --build --preset cpu-release -j "$(nproc)" --target cdrl cdrl-studio
+studio=./build/cpu-release/app/cdrl-studio
+if [ -n "${DISPLAY:-}" ] || [ -n "${WAYLAND_DISPLAY:-}" ]; then
+  exec "$studio" "$@"
+fi
+mkdir -p out
+echo "No display found: running cdrl-studio under Xvfb and saving its window to out/studio.png"
+xvfb-run -a -s "-screen 0 1280x800x24" "$studio" --screenshot out/studio.png "$@"
+echo "Saved out/studio.png (on a desktop, the same command opens the window)"
