@@ -92,6 +92,22 @@ CompositionState CompositionPanel::state() const {
   return s;
 }
 
+void CompositionPanel::setState(const CompositionState& state) {
+  const QSignalBlocker block_class(m_class);
+  if (!m_class->isHidden() && state.class_index + 1 < m_class->count())
+    m_class->setCurrentIndex(std::max(0, state.class_index + 1));
+  for (int k = 0; k < m_ticks.size(); ++k) {
+    const QSignalBlocker block_tick(m_ticks[k]);
+    const QSignalBlocker block_weight(m_weights[k]);
+    m_ticks[k]->setChecked(false);
+    for (const auto& [label, weight] : state.concepts)
+      if (label == k + 1) {
+        m_ticks[k]->setChecked(true);
+        m_weights[k]->setValue(weight);
+      }
+  }
+}
+
 bool CompositionPanel::guidanceApplies() const { return state().class_index >= 0; }
 
 }  // namespace cdrl::studio

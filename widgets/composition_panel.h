@@ -29,6 +29,8 @@ class CompositionPanel : public QWidget {
   // "attribute=value" concepts to compose rather than exclusive classes.
   void setConcepts(const QStringList& names, bool attributes);
   CompositionState state() const;
+  // Shows `state` without emitting changed(); entries the model does not have are ignored.
+  void setState(const CompositionState& state);
   // Whether a guidance weight means anything for the current choice (a class is picked).
   bool guidanceApplies() const;
 

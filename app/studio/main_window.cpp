@@ -10,6 +10,7 @@
 #include <QDragEnterEvent>
 #include <QDropEvent>
 #include <QFileDialog>
+#include <QFileInfo>
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QMenuBar>
@@ -98,6 +99,30 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   });
   open->setShortcut(QKeySequence::Open);
   m_recentMenu = file->addMenu(tr("Open &recent"));
+  file->addSeparator();
+  // Each export asks for a place and reports failure in the status bar.
+  auto exporter = [this](const QString& title, const QString& name, bool folder,
+                         QString (MainWindow::*write)(const QString&) const) {
+    return [=, this] {
+      const QString path =
+          folder ? QFileDialog::getExistingDirectory(this, title)
+                 : QFileDialog::getSaveFileName(this, title, name, tr("PNG images (*.png)"));
+      if (path.isEmpty()) return;
+      const QString error = (this->*write)(path);
+      m_message->setText(error.isEmpty() ? tr("Saved %1").arg(path) : tr("Error: %1").arg(error));
+    };
+  };
+  m_exportActions = {
+      file->addAction(
+          tr("&Export sample grid…"), QKeySequence(tr("Ctrl+E")), this,
+          exporter(tr("Export sample grid"), "samples.png", false, &MainWindow::exportGrid)),
+      file->addAction(
+          tr("Export &level strip…"), this,
+          exporter(tr("Export level strip"), "level.png", false, &MainWindow::exportLevelStrip)),
+      file->addAction(
+          tr("Export &trace…"), this,
+          exporter(tr("Export trace to a folder"), QString(), true, &MainWindow::exportTrace))};
+  for (QAction* action : m_exportActions) action->setEnabled(false);
   file->addAction(tr("&Follow a training run…"), this, [this] {
     const QString dir = QFileDialog::getExistingDirectory(this, tr("Run folder to follow"));
     if (!dir.isEmpty()) followTrainingRun(dir);
@@ -180,13 +205,79 @@ void MainWindow::rebuildRecentMenu() {
 void MainWindow::dragEnterEvent(QDragEnterEvent* event) {
   const auto urls = event->mimeData()->urls();
   if (urls.size() == 1 && urls.first().isLocalFile() &&
-      urls.first().toLocalFile().endsWith(".safetensors"))
+      (urls.first().toLocalFile().endsWith(".safetensors") ||
+       urls.first().toLocalFile().endsWith(".png", Qt::CaseInsensitive)))
     event->acceptProposedAction();
 }
 
+// A checkpoint opens; a PNG exported by the studio brings back the run that made it.
 void MainWindow::dropEvent(QDropEvent* event) {
-  openCheckpoint(event->mimeData()->urls().first().toLocalFile());
+  const QString path = event->mimeData()->urls().first().toLocalFile();
   event->acceptProposedAction();
+  if (path.endsWith(".safetensors")) {
+    openCheckpoint(path);
+    return;
+  }
+  if (const auto record = readRecord(path))
+    restoreRun(*record);
+  else
+    showError(tr("%1 holds no CDRL Studio settings (only PNGs exported by the studio do)")
+                  .arg(QFileInfo(path).fileName()));
+}
+
+RunRecord MainWindow::currentRecord() const { return {m_summary.path, m_last}; }
+
+QString MainWindow::exportGrid(const QString& png_path) const {
+  if (m_lastGrid.isNull()) return tr("no finished image run to export");
+  return stamped(m_lastGrid, currentRecord()).save(png_path, "PNG")
+             ? QString()
+             : tr("cannot write %1").arg(png_path);
+}
+
+QString MainWindow::exportLevelStrip(const QString& png_path) const {
+  if (m_levels->frameCount() == 0 || m_lastGrid.isNull())
+    return tr("no finished image run to export");
+  const QImage strip = levelStrip(m_levels->frame(std::max(0, m_levels->currentIndex())));
+  return stamped(strip, currentRecord()).save(png_path, "PNG")
+             ? QString()
+             : tr("cannot write %1").arg(png_path);
+}
+
+QString MainWindow::exportTrace(const QString& folder) const {
+  if (m_levels->frameCount() == 0) return tr("no finished run to export");
+  QVector<LevelFrame> frames;
+  for (int k = 0; k < m_levels->frameCount(); ++k) frames.push_back(m_levels->frame(k));
+  return cdrl::studio::exportTrace(folder, frames, m_lastGrid, currentRecord());
+}
+
+void MainWindow::restoreRun(const RunRecord& record) {
+  if (record.checkpoint != m_summary.path || !m_hasModel) {
+    if (!QFileInfo::exists(record.checkpoint)) {
+      showError(tr("the run's checkpoint %1 is not there any more").arg(record.checkpoint));
+      return;
+    }
+    m_pendingRecord = record;
+    openCheckpoint(record.checkpoint);  // onLoaded applies it
+    return;
+  }
+  applyRecord(record);
+}
+
+void MainWindow::applyRecord(const RunRecord& record) {
+  const SampleSettings& s = record.settings;
+  SamplingControlsState c;
+  c.guidance = s.guidance;
+  c.steps = s.steps;
+  c.count = s.count;
+  c.seed = s.seed;
+  c.noise = s.noise;
+  c.use_ema = s.use_ema;
+  m_controls->setState(c);
+  m_composition->setState({s.label, s.concepts});
+  m_controls->setGuidanceEnabled(m_composition->guidanceApplies(),
+                                 tr("Guidance needs a class (pick one in the panel below)"));
+  m_message->setText(tr("Restored the settings of a run on %1").arg(record.checkpoint));
+  settingsChanged();
 }
 
 void MainWindow::closeEvent(QCloseEvent* event) {
@@ -262,6 +353,11 @@ void MainWindow::onLoaded(const ModelSummary& summary) {
   setWindowTitle(tr("CDRL Studio — %1").arg(summary.path));
   setSampling(false);
   Q_EMIT modelLoaded();
+  // A freshly opened model shows samples at once (with a dropped PNG's settings if it came so).
+  if (m_pendingRecord)
+    applyRecord(*std::exchange(m_pendingRecord, std::nullopt));
+  else
+    startSampling();
 }
 
 void MainWindow::onLevel(const LevelFrame& frame) {
@@ -284,6 +380,8 @@ void MainWindow::onFinished(const SampleDone& done) {
         tr("Cancelled after %1 of %2 levels").arg(done.levels_done).arg(m_summary.levels));
   } else {
     m_message->setText(tr("Sampled %1 levels").arg(done.levels_done));
+    m_lastGrid = done.grid;
+    for (QAction* action : m_exportActions) action->setEnabled(true);
     m_grid->setPixmap(QPixmap::fromImage(done.grid).scaled(m_grid->size(), Qt::KeepAspectRatio,
                                                            Qt::FastTransformation));
   }

@@ -2,6 +2,7 @@
 // draws and forwards; all tensor work happens in SampleWorker.
 #pragma once
 
+#include "sample_export.h"
 #include "sample_worker.h"
 
 #include <QMainWindow>
@@ -36,6 +37,13 @@ class MainWindow : public QMainWindow {
   bool isSampling() const { return m_sampling; }
   // The settings of the latest run started (what core was asked for).
   const SampleSettings& lastSettings() const { return m_last; }
+  // Exports of the latest finished run; each returns an error message, or empty on success.
+  QString exportGrid(const QString& png_path) const;
+  QString exportLevelStrip(const QString& png_path) const;
+  QString exportTrace(const QString& folder) const;
+  // Puts a run's settings back in the controls (opening its checkpoint first if it is another
+  // one) and samples with them.
+  void restoreRun(const RunRecord& record);
 
  public Q_SLOTS:
   void startSampling();
@@ -62,6 +70,9 @@ class MainWindow : public QMainWindow {
   // A control changed: re-sample now, or once the running sample has stopped.
   void settingsChanged();
 
+  void applyRecord(const RunRecord& record);
+  RunRecord currentRecord() const;
+
   QThread m_thread;
   SampleWorker* m_worker;
   ModelSummary m_summary;
@@ -70,6 +81,9 @@ class MainWindow : public QMainWindow {
   qint64 m_runId = 0;
   bool m_resamplePending = false;
   SampleSettings m_last;
+  QImage m_lastGrid;                         // of the latest finished run
+  std::optional<RunRecord> m_pendingRecord;  // applied once its checkpoint has loaded
+  QList<QAction*> m_exportActions;
 
   LevelView* m_levels;
   QLabel* m_grid;

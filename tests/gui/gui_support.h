@@ -1,7 +1,19 @@
 // Helpers shared by the GUI suites.
 #pragma once
 
+#include "checkpoint.h"
+#include "main_window.h"
+#include "test_support.h"
+
+#include <QSignalSpy>
+#include <QString>
+#include <QTest>
 #include <QWidget>
+
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
 
 namespace cdrl::test {
 
@@ -11,6 +23,41 @@ T* child(QWidget& w, const char* name) {
   auto* c = w.findChild<T*>(name);
   if (!c) qFatal("no child %s", name);
   return c;
+}
+
+// An untrained small image model, saved once per kind: sampling it is quick and its proposal and
+// refinement differ. `names` makes it conditional on those concepts.
+inline QString smallCheckpoint(const std::vector<std::string>& names = {}) {
+  static std::map<std::vector<std::string>, std::string> made;
+  auto& path = made[names];
+  if (path.empty()) {
+    torch::manual_seed(0);
+    ModelConfig config = smallImageConfig();
+    config.schedule.K = 4;
+    config.class_names = names;
+    config.num_classes = static_cast<int64_t>(names.size());
+    Model model(config, torch::kCPU);
+    // tempDir empties its folder, so each kind gets its own.
+    path = tempDir(QString("studio%1").arg(made.size())) + "/small.safetensors";
+    saveCheckpoint(path, model);
+  }
+  return QString::fromStdString(path);
+}
+
+inline void openAndWait(studio::MainWindow& w, const std::vector<std::string>& names = {}) {
+  QSignalSpy loaded(&w, &studio::MainWindow::modelLoaded);
+  w.openCheckpoint(smallCheckpoint(names));
+  QVERIFY(loaded.wait(30000));
+}
+
+// Applies a change to the controls and waits for the re-sample it triggers (after the
+// debounce) to finish uncancelled.
+inline void changeAndWait(studio::MainWindow& w, const std::function<void()>& change) {
+  QSignalSpy finished(&w, &studio::MainWindow::samplingFinished);
+  change();
+  QVERIFY(QTest::qWaitFor(
+      [&] { return !finished.isEmpty() && !finished.last().first().toBool() && !w.isSampling(); },
+      120000));
 }
 
 }  // namespace cdrl::test

@@ -22,55 +22,15 @@
 
 #include <fstream>
 #include <functional>
-#include <map>
 
 using namespace cdrl;
 using namespace cdrl::studio;
 using namespace cdrl::test;
 
-namespace {
-
-// An untrained small image model, saved once per kind: sampling it is quick and its proposal and
-// refinement differ. `names` makes it conditional on those concepts.
-QString smallCheckpoint(const std::vector<std::string>& names = {}) {
-  static std::map<std::vector<std::string>, std::string> made;
-  auto& path = made[names];
-  if (path.empty()) {
-    torch::manual_seed(0);
-    ModelConfig config = smallImageConfig();
-    config.schedule.K = 4;
-    config.class_names = names;
-    config.num_classes = static_cast<int64_t>(names.size());
-    Model model(config, torch::kCPU);
-    // tempDir empties its folder, so each kind gets its own.
-    path = tempDir(QString("studio%1").arg(made.size())) + "/small.safetensors";
-    saveCheckpoint(path, model);
-  }
-  return QString::fromStdString(path);
-}
-
-}  // namespace
-
 class TestStudioSampling : public QObject {
   Q_OBJECT
 
  private:
-  static void openAndWait(MainWindow& w, const std::vector<std::string>& names = {}) {
-    QSignalSpy loaded(&w, &MainWindow::modelLoaded);
-    w.openCheckpoint(smallCheckpoint(names));
-    QVERIFY(loaded.wait(30000));
-  }
-
-  // Applies a change to the controls and waits for the re-sample it triggers (after the
-  // debounce) to finish uncancelled.
-  static void changeAndWait(MainWindow& w, const std::function<void()>& change) {
-    QSignalSpy finished(&w, &MainWindow::samplingFinished);
-    change();
-    QVERIFY(QTest::qWaitFor(
-        [&] { return !finished.isEmpty() && !finished.last().first().toBool() && !w.isSampling(); },
-        120000));
-  }
-
   static void sampleAndWait(MainWindow& w) {
     QSignalSpy finished(&w, &MainWindow::samplingFinished);
     QTest::mouseClick(child<QPushButton>(w, "sampleButton"), Qt::LeftButton);
@@ -160,10 +120,11 @@ class TestStudioSampling : public QObject {
   void cancelStopsAndTheWindowResponds() {
     MainWindow w;
     openAndWait(w);
-    QSignalSpy finished(&w, &MainWindow::samplingFinished);
     child<QSpinBox>(w, "countBox")->setValue(256);
     child<QSpinBox>(w, "stepsBox")->setValue(60);
-    QTRY_VERIFY_WITH_TIMEOUT(w.isSampling(), 5000);  // the debounced re-sample has started
+    // The debounced re-sample with these settings has started (after the one opening began).
+    QTRY_VERIFY_WITH_TIMEOUT(w.isSampling() && w.lastSettings().count == 256, 30000);
+    QSignalSpy finished(&w, &MainWindow::samplingFinished);
     // The UI thread keeps processing events while the worker samples.
     QTest::qWait(200);
     QTest::mouseClick(child<QPushButton>(w, "cancelButton"), Qt::LeftButton);
