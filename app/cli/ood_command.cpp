@@ -2,14 +2,12 @@
 // AUROC and FPR at 95% TPR.
 #include "checkpoint.h"
 #include "commands.h"
-#include "data_source.h"
 #include "device.h"
-#include "image_folder.h"
 #include "ood.h"
+#include "ood_inputs.h"
 #include "roc.h"
 
 #include <cstdio>
-#include <filesystem>
 #include <fstream>
 
 namespace cdrl::cli {
@@ -30,33 +28,22 @@ struct OodArgs {
 };
 
 struct Scored {
-  std::string source;              // file path or data-set row
-  std::vector<std::string> names;  // one per example
+  std::vector<std::string> names;  // one per readable example
   torch::Tensor x;                 // [N, ...]
 };
 
-// A file, a folder or a data-set specification, brought to the model's data shape.
+// A file, a folder or a data-set specification, brought to the model's data shape; conversion
+// notes and unreadable files are reported on stderr.
 Scored loadInput(const std::string& what, const ModelConfig& config, int64_t limit) {
-  ImageLoadOptions image;
-  image.random_flip = false;
-  if (config.isImage()) {
-    image.channels = static_cast<int>(config.data_shape[0]);
-    image.size = config.data_shape[1];
+  const OodInputs inputs = loadOodInputs({what}, config, limit);
+  Scored s{{}, inputs.x};
+  for (const auto& item : inputs.items) {
+    if (!item.note.empty()) std::fprintf(stderr, "%s: %s\n", item.name.c_str(), item.note.c_str());
+    if (item.row >= 0) s.names.push_back(item.name);
   }
-  namespace fs = std::filesystem;
-  Scored s{what, {}, {}};
-  if (fs::is_regular_file(what) && hasImageExtension(what)) {
-    std::string note;
-    s.x = loadImage(what, image, &note).unsqueeze(0);
-    if (!note.empty()) std::fprintf(stderr, "%s: %s\n", what.c_str(), note.c_str());
-    s.names = {what};
-    return s;
-  }
-  const std::string spec = fs::is_directory(what) ? "folder:" + what : what;
-  Dataset data = loadDataset(spec, 0, image);
-  const int64_t n = std::min(limit, data.size());
-  s.x = data.data.slice(0, 0, n);
-  for (int64_t k = 0; k < n; ++k) s.names.push_back(data.name + "#" + std::to_string(k));
+  for (const auto& line : inputs.unreadable())
+    std::fprintf(stderr, "cdrl ood: skipped unreadable %s\n", line.c_str());
+  if (s.names.empty()) throw std::runtime_error("no readable input in " + what);
   return s;
 }
 

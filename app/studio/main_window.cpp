@@ -2,6 +2,7 @@
 
 #include "composition_panel.h"
 #include "level_view.h"
+#include "ood_page.h"
 #include "sampling_controls.h"
 #include "training_page.h"
 
@@ -87,8 +88,12 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   m_tabs->setObjectName("tabs");
   m_tabs->addTab(splitter, tr("Sampling"));
   m_tabs->addTab(m_training, tr("Training"));
+  m_ood = new OodPage;
+  m_ood->setObjectName("oodPage");
+  m_tabs->addTab(m_ood, tr("OOD"));
   m_tabs->setTabToolTip(0, tr("Step through the reverse levels of a sample"));
   m_tabs->setTabToolTip(1, tr("Train a model or follow a run, with live curves"));
+  m_tabs->setTabToolTip(2, tr("Score dropped images as in- or out-of-distribution"));
   setCentralWidget(m_tabs);
 
   auto* file = menuBar()->addMenu(tr("&File"));
@@ -348,6 +353,7 @@ void MainWindow::onLoaded(const ModelSummary& summary) {
                                      ? tr("Guidance needs a conditional model")
                                      : tr("Guidance needs a class (pick one in the panel below)"));
   m_device->setText(tr("Device: %1").arg(summary.device));
+  m_ood->setCheckpoint(summary.path);
   m_message->setText(tr("Opened %1").arg(summary.path));
   rememberRecent(summary.path);
   setWindowTitle(tr("CDRL Studio — %1").arg(summary.path));

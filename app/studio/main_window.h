@@ -19,6 +19,7 @@ namespace cdrl::studio {
 
 class CompositionPanel;
 class LevelView;
+class OodPage;
 class SamplingControls;
 class TrainingPage;
 
@@ -96,6 +97,7 @@ class MainWindow : public QMainWindow {
   QMenu* m_recentMenu;
   QTabWidget* m_tabs;
   TrainingPage* m_training;
+  OodPage* m_ood;
 };
 
 }  // namespace cdrl::studio

@@ -1,0 +1,109 @@
+// The studio's OOD view under the offscreen platform: the reference histogram comes from the
+// model's held-out data, a dropped image of another size and channel count gets a score, a
+// percentile and a verdict with a visible conversion note, a corrupt file is listed as unreadable
+// and the app lives on, dragging the threshold flips verdicts, and two folders give a ROC.
+#include "gui_support.h"
+#include "ood_page.h"
+#include "roc_plot.h"
+#include "score_histogram.h"
+
+#include <QDoubleSpinBox>
+#include <QMimeData>
+#include <QSettings>
+#include <QStandardPaths>
+#include <QTableWidget>
+#include <QtTest>
+
+#include <fstream>
+
+using namespace cdrl;
+using namespace cdrl::studio;
+using namespace cdrl::test;
+
+namespace {
+
+QString cell(QTableWidget* table, int row, int column) {
+  const auto* item = table->item(row, column);
+  return item ? item->text() : QString();
+}
+
+// A colour image of `size` with a pattern from `seed`.
+QString writeImage(const QString& path, QSize size, int seed) {
+  QImage image(size, QImage::Format_RGB32);
+  for (int y = 0; y < size.height(); ++y)
+    for (int x = 0; x < size.width(); ++x)
+      image.setPixel(x, y, qRgb((x * 7 + seed * 31) % 256, (y * 5 + seed) % 256, (x ^ y) % 256));
+  if (!image.save(path)) qFatal("cannot write %s", qPrintable(path));
+  return path;
+}
+
+}  // namespace
+
+class TestStudioOod : public QObject {
+  Q_OBJECT
+
+ private Q_SLOTS:
+  void initTestCase() {
+    QStandardPaths::setTestModeEnabled(true);
+    QCoreApplication::setOrganizationName("cdrl-test");
+  }
+  void init() { QSettings().clear(); }
+
+  void droppedImagesGetScoresAndVerdicts() {
+    const QString dir = QString::fromStdString(tempDir("studio_ood"));
+    MainWindow w;
+    w.show();
+    auto* page = child<OodPage>(w, "oodPage");
+    QSignalSpy reference(page, &OodPage::referenceReady);
+    openAndWait(w);  // an fmnist-tiny layout model: its reference is Fashion-MNIST's test split
+    QVERIFY(reference.wait(60000));
+    QVERIFY(page->histogram()->binCount() > 0);
+
+    // One image 50×30 RGB (the model wants 28×28 grey), one corrupt PNG, dropped together.
+    const QString good = writeImage(dir + "/wide.png", {50, 30}, 1);
+    const QString corrupt = dir + "/corrupt.png";
+    std::ofstream(corrupt.toStdString()) << "not a png at all";
+    QSignalSpy scored(page, &OodPage::scored);
+    QMimeData mime;
+    mime.setUrls({QUrl::fromLocalFile(good), QUrl::fromLocalFile(corrupt)});
+    QDragEnterEvent enter(QPoint(5, 5), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+    QApplication::sendEvent(page, &enter);
+    QVERIFY(enter.isAccepted());
+    QDropEvent drop(QPointF(5, 5), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+    QApplication::sendEvent(page, &drop);
+    QVERIFY(scored.wait(30000));
+    auto* table = page->table();
+    QCOMPARE(table->rowCount(), 2);
+    bool ok = false;
+    const double score = cell(table, 0, 2).toDouble(&ok);
+    QVERIFY2(ok, qPrintable(cell(table, 0, 2)));
+    QVERIFY(cell(table, 0, 5).contains("3→1 channels"));  // the conversion is shown
+    QVERIFY(cell(table, 0, 3).toDouble(&ok) >= 0 && ok);
+    QCOMPARE(cell(table, 1, 4), QString("unreadable"));
+    QVERIFY(!cell(table, 1, 5).isEmpty());
+    QVERIFY(w.isVisible());
+
+    // The verdict follows the threshold on either side of the score.
+    page->histogram()->setThreshold(score - 1);
+    QCOMPARE(cell(table, 0, 4), QString("in-distribution"));
+    page->histogram()->setThreshold(score + 1);
+    QCOMPARE(cell(table, 0, 4), QString("out-of-distribution"));
+    // The typed-in box shows the dragged value (to its 3 decimals).
+    QVERIFY(std::abs(child<QDoubleSpinBox>(w, "thresholdBox")->value() - (score + 1)) <= 5e-4);
+
+    // Two folders give a ROC curve.
+    QDir().mkpath(dir + "/in");
+    QDir().mkpath(dir + "/out");
+    for (int k = 0; k < 4; ++k) {
+      writeImage(QString("%1/in/%2.png").arg(dir).arg(k), {28, 28}, k);
+      writeImage(QString("%1/out/%2.png").arg(dir).arg(k), {64, 64}, 10 + k);
+    }
+    QSignalSpy compared(page, &OodPage::compared);
+    page->compareFolders(dir + "/in", dir + "/out");
+    QVERIFY(compared.wait(30000));
+    QVERIFY(page->roc()->pointCount() >= 2);
+  }
+};
+
+QTEST_MAIN(TestStudioOod)
+#include "test_studio_ood.moc"
