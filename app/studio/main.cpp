@@ -40,7 +40,10 @@ int main(int argc, char** argv) {
       "screenshot", "Save the window as a PNG after --screenshot-delay ms, then quit", "png");
   const QCommandLineOption delay("screenshot-delay", "Milliseconds before --screenshot (8000)",
                                  "ms", "8000");
-  parser.addOptions({follow, screenshot, delay});
+  const QCommandLineOption tab("view", "View to show first: sampling, training or ood", "name");
+  const QCommandLineOption score("score", "Score an image or folder in the OOD view (repeatable)",
+                                 "path");
+  parser.addOptions({follow, screenshot, delay, tab, score});
   parser.process(app);
   cdrl::configureThreads();
 
@@ -49,7 +52,13 @@ int main(int argc, char** argv) {
   const QStringList args = parser.positionalArguments();
   const QString path = args.isEmpty() ? defaultCheckpoint() : args.first();
   if (!path.isEmpty()) window.openCheckpoint(path);
+  if (parser.isSet(tab) && !window.showView(parser.value(tab))) {
+    std::fprintf(stderr, "--view: '%s' is not sampling, training or ood\n",
+                 qPrintable(parser.value(tab)));
+    return 2;
+  }
   if (parser.isSet(follow)) window.followTrainingRun(parser.value(follow));
+  if (parser.isSet(score)) window.scoreImages(parser.values(score));
   if (parser.isSet(screenshot)) {
     // For docs/screenshots: the window as it looks once the work started above has had time.
     QTimer::singleShot(parser.value(delay).toInt(), &window, [&] {

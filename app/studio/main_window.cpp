@@ -8,18 +8,23 @@
 
 #include <QAction>
 #include <QCloseEvent>
+#include <QDialog>
+#include <QDialogButtonBox>
 #include <QDragEnterEvent>
 #include <QDropEvent>
 #include <QFileDialog>
 #include <QFileInfo>
+#include <QFormLayout>
 #include <QHBoxLayout>
 #include <QLabel>
+#include <QLineEdit>
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QMimeData>
 #include <QPlainTextEdit>
 #include <QProgressBar>
 #include <QPushButton>
+#include <QScrollArea>
 #include <QSettings>
 #include <QSplitter>
 #include <QStatusBar>
@@ -58,6 +63,10 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   m_cancel->setObjectName("cancelButton");
   m_cancel->setToolTip(tr("Stop sampling within one Langevin step (Esc)"));
   m_cancel->setShortcut(QKeySequence(Qt::Key_Escape));
+  m_sweep = new QPushButton(tr("S&weep…"));
+  m_sweep->setObjectName("sweepButton");
+  m_sweep->setToolTip(
+      tr("Same seed, a grid over guidance weights and Langevin steps: compare them side by side"));
   m_controls = new SamplingControls;
   m_controls->setObjectName("samplingControls");
   m_composition = new CompositionPanel;
@@ -68,6 +77,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   auto* buttons = new QHBoxLayout;
   buttons->addWidget(m_sample);
   buttons->addWidget(m_cancel);
+  buttons->addWidget(m_sweep);
   auto* side = new QVBoxLayout;
   side->addWidget(m_controls);
   side->addWidget(m_composition);
@@ -154,6 +164,17 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   statusBar()->addPermanentWidget(m_device);
 
   connect(m_sample, &QPushButton::clicked, this, &MainWindow::startSampling);
+  connect(m_sweep, &QPushButton::clicked, this, &MainWindow::askForSweep);
+  connect(m_worker, &SampleWorker::sweepProgress, this, [this](int done, int cells) {
+    m_progress->setRange(0, cells);
+    m_progress->setValue(done);
+  });
+  connect(m_worker, &SampleWorker::sweepDone, this, [this](const QImage& grid) {
+    setSampling(false);
+    m_message->setText(grid.isNull() ? tr("Sweep cancelled") : tr("Sweep done"));
+    if (!grid.isNull() && isVisible()) showSweep(grid);
+    Q_EMIT sweepFinished(grid);
+  });
   connect(m_cancel, &QPushButton::clicked, this, &MainWindow::cancelSampling);
   connect(m_controls, &SamplingControls::changed, this, &MainWindow::settingsChanged);
   connect(m_composition, &CompositionPanel::changed, this, [this] {
@@ -179,6 +200,81 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
 void MainWindow::followTrainingRun(const QString& path) {
   m_tabs->setCurrentWidget(m_training);
   m_training->attach(path);
+}
+
+void MainWindow::startSweep(const QVector<double>& guidances, const QVector<int>& steps) {
+  if (!m_hasModel || m_sampling || guidances.isEmpty() || steps.isEmpty()) return;
+  const SampleSettings base = controlSettings();
+  setSampling(true);
+  m_progress->setValue(0);
+  QMetaObject::invokeMethod(m_worker, [worker = m_worker, base, guidances, steps] {
+    worker->sweep(base, guidances, steps);
+  });
+  m_message->setText(tr("Sweeping %1 × %2 settings…").arg(guidances.size()).arg(steps.size()));
+}
+
+void MainWindow::askForSweep() {
+  QDialog dialog(this);
+  dialog.setWindowTitle(tr("Sweep"));
+  auto* weights = new QLineEdit(m_composition->guidanceApplies() ? "0, 1, 3" : "0");
+  weights->setToolTip(tr("Guidance weights, one column each (needs a class)"));
+  auto* steps = new QLineEdit(QString("%1, 8, 5, 3").arg(m_summary.steps));
+  steps->setToolTip(tr("Langevin steps per level K', one row each (step size adjusted)"));
+  auto* form = new QFormLayout(&dialog);
+  form->addRow(tr("Guidance weights"), weights);
+  form->addRow(tr("Steps per level"), steps);
+  auto* box = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel);
+  form->addRow(box);
+  connect(box, &QDialogButtonBox::accepted, &dialog, &QDialog::accept);
+  connect(box, &QDialogButtonBox::rejected, &dialog, &QDialog::reject);
+  if (dialog.exec() != QDialog::Accepted) return;
+  QVector<double> w;
+  QVector<int> k;
+  bool ok = true;
+  for (const QString& v : weights->text().split(',', Qt::SkipEmptyParts)) {
+    w.push_back(v.trimmed().toDouble(&ok));
+    if (!ok || w.last() < 0) return showError(tr("'%1' is no guidance weight ≥ 0").arg(v));
+  }
+  for (const QString& v : steps->text().split(',', Qt::SkipEmptyParts)) {
+    k.push_back(v.trimmed().toInt(&ok));
+    if (!ok || k.last() < 1) return showError(tr("'%1' is no step count ≥ 1").arg(v));
+  }
+  startSweep(w, k);
+}
+
+void MainWindow::showSweep(const QImage& grid) {
+  auto* dialog = new QDialog(this);
+  dialog->setAttribute(Qt::WA_DeleteOnClose);
+  dialog->setWindowTitle(tr("Sweep — seed %1").arg(m_last.seed));
+  auto* image = new QLabel;
+  image->setPixmap(QPixmap::fromImage(grid));
+  auto* scroll = new QScrollArea;
+  scroll->setWidget(image);
+  auto* save = new QPushButton(tr("Save PNG…"));
+  auto* layout = new QVBoxLayout(dialog);
+  layout->addWidget(scroll, 1);
+  layout->addWidget(save);
+  const RunRecord record = currentRecord();
+  connect(save, &QPushButton::clicked, dialog, [this, dialog, grid, record] {
+    const QString path = QFileDialog::getSaveFileName(dialog, tr("Save sweep"), "sweep.png",
+                                                      tr("PNG images (*.png)"));
+    if (!path.isEmpty() && !stamped(grid, record).save(path, "PNG"))
+      showError(tr("cannot write %1").arg(path));
+  });
+  dialog->resize(std::min(grid.width() + 40, 1200), std::min(grid.height() + 80, 900));
+  dialog->show();
+}
+
+bool MainWindow::showView(const QString& name) {
+  const QStringList names{"sampling", "training", "ood"};
+  if (!names.contains(name)) return false;
+  m_tabs->setCurrentIndex(static_cast<int>(names.indexOf(name)));
+  return true;
+}
+
+void MainWindow::scoreImages(const QStringList& paths) {
+  m_tabs->setCurrentWidget(m_ood);
+  m_ood->scorePaths(paths);
 }
 
 MainWindow::~MainWindow() {
@@ -297,12 +393,10 @@ void MainWindow::openCheckpoint(const QString& path) {
   QMetaObject::invokeMethod(m_worker, "load", Qt::QueuedConnection, Q_ARG(QString, path));
 }
 
-void MainWindow::startSampling() {
-  if (!m_hasModel || m_sampling) return;
+SampleSettings MainWindow::controlSettings() const {
   const SamplingControlsState c = m_controls->state();
   const CompositionState composition = m_composition->state();
   SampleSettings s;
-  s.run_id = ++m_runId;
   s.count = c.count;
   s.seed = c.seed;
   s.steps = c.steps;
@@ -311,6 +405,14 @@ void MainWindow::startSampling() {
   s.label = composition.class_index;
   s.guidance = s.label >= 0 ? c.guidance : 0.0;
   s.concepts = composition.concepts;
+  return s;
+}
+
+void MainWindow::startSampling() {
+  if (!m_hasModel || m_sampling) return;
+  const SamplingControlsState c = m_controls->state();
+  SampleSettings s = controlSettings();
+  s.run_id = ++m_runId;
   m_last = s;
   QSettings settings;
   settings.setValue("sampling/guidance", c.guidance);
@@ -406,6 +508,7 @@ void MainWindow::setSampling(bool on) {
   m_sampling = on;
   m_sample->setEnabled(!on && m_hasModel);
   m_cancel->setEnabled(on);
+  m_sweep->setEnabled(!on && m_hasModel);
 }
 
 }  // namespace cdrl::studio

@@ -33,6 +33,10 @@ class MainWindow : public QMainWindow {
   void openCheckpoint(const QString& path);
   // Shows the training view following a run folder (or metrics file).
   void followTrainingRun(const QString& path);
+  // Brings a view to the front: "sampling", "training" or "ood"; false for another name.
+  bool showView(const QString& name);
+  // Scores images or folders in the OOD view (as dropping them there does).
+  void scoreImages(const QStringList& paths);
   QStringList recentFiles() const;
   bool hasModel() const { return m_hasModel; }
   bool isSampling() const { return m_sampling; }
@@ -42,6 +46,9 @@ class MainWindow : public QMainWindow {
   QString exportGrid(const QString& png_path) const;
   QString exportLevelStrip(const QString& png_path) const;
   QString exportTrace(const QString& folder) const;
+  // A fixed-seed grid over guidance weights (columns) and Langevin steps per level (rows) with
+  // the current settings; sweepFinished carries it.
+  void startSweep(const QVector<double>& guidances, const QVector<int>& steps);
   // Puts a run's settings back in the controls (opening its checkpoint first if it is another
   // one) and samples with them.
   void restoreRun(const RunRecord& record);
@@ -53,6 +60,7 @@ class MainWindow : public QMainWindow {
  Q_SIGNALS:
   void modelLoaded();
   void samplingFinished(bool cancelled);
+  void sweepFinished(const QImage& grid);
 
  protected:
   // Dropping a checkpoint (.safetensors) on the window opens it.
@@ -71,7 +79,11 @@ class MainWindow : public QMainWindow {
   // A control changed: re-sample now, or once the running sample has stopped.
   void settingsChanged();
 
+  // What the controls ask for now.
+  SampleSettings controlSettings() const;
   void applyRecord(const RunRecord& record);
+  void askForSweep();
+  void showSweep(const QImage& grid);
   RunRecord currentRecord() const;
 
   QThread m_thread;
@@ -89,7 +101,7 @@ class MainWindow : public QMainWindow {
   LevelView* m_levels;
   QLabel* m_grid;
   QPlainTextEdit* m_modelPanel;
-  QPushButton *m_sample, *m_cancel;
+  QPushButton *m_sample, *m_cancel, *m_sweep;
   SamplingControls* m_controls;
   CompositionPanel* m_composition;
   QProgressBar* m_progress;

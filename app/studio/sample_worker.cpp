@@ -6,6 +6,8 @@
 #include "frame_convert.h"
 #include "image_io.h"
 
+#include <QPainter>
+
 #include <cmath>
 
 namespace cdrl::studio {
@@ -62,6 +64,30 @@ void SampleWorker::load(const QString& path) {
   }
 }
 
+namespace {
+
+// The core options for the studio's settings.
+SampleOptions toOptions(const SampleSettings& settings, const ModelConfig& config) {
+  SampleOptions options;
+  options.run_id = settings.run_id;
+  options.count = settings.count;
+  options.seed = settings.seed;
+  options.steps = settings.steps;
+  options.noise = settings.noise;
+  options.use_ema = settings.use_ema;
+  if (!settings.concepts.isEmpty()) {  // §7 composition wins over a class
+    std::vector<ConditionTerm> terms;
+    for (const auto& [label, weight] : settings.concepts) terms.push_back({label, weight});
+    options.condition = Condition::composed(terms);
+  } else if (settings.label >= 0) {
+    options.condition = Condition::guided(settings.label + 1, settings.guidance);
+  }
+  options.validate(config);
+  return options;
+}
+
+}  // namespace
+
 void SampleWorker::run(const SampleSettings& settings) {
   if (!m_model) {
     Q_EMIT failed(tr("No model is open."));
@@ -69,16 +95,7 @@ void SampleWorker::run(const SampleSettings& settings) {
   }
   m_cancel = false;
   try {
-    SampleOptions options;
-    options.run_id = settings.run_id;
-    options.count = settings.count;
-    options.seed = settings.seed;
-    options.steps = settings.steps;
-    options.noise = settings.noise;
-    options.use_ema = settings.use_ema;
-    if (settings.label >= 0)
-      options.condition = Condition::guided(settings.label + 1, settings.guidance);
-    options.validate(m_model->config());
+    const SampleOptions options = toOptions(settings, m_model->config());
     const SampleResult result = sample(
         *m_model, options,
         [this](const LevelTrace& trace) { Q_EMIT levelReady(toLevelFrame(trace, kFrameSamples)); },
@@ -90,6 +107,59 @@ void SampleWorker::run(const SampleSettings& settings) {
     done.levels_done = result.levels_done;
     if (!result.cancelled) done.grid = gridImage(result.samples);
     Q_EMIT finished(done);
+  } catch (const std::exception& e) {
+    Q_EMIT failed(QString::fromStdString(e.what()));
+  }
+}
+
+void SampleWorker::sweep(const SampleSettings& settings, const QVector<double>& guidances,
+                         const QVector<int>& steps) {
+  if (!m_model) {
+    Q_EMIT failed(tr("No model is open."));
+    return;
+  }
+  if (!m_model->config().isImage()) {
+    Q_EMIT failed(tr("A sweep compares images; this is a 2-D model."));
+    return;
+  }
+  m_cancel = false;
+  try {
+    const int columns = static_cast<int>(guidances.size()), rows = static_cast<int>(steps.size());
+    QVector<QImage> cells;
+    for (int r = 0; r < rows; ++r)
+      for (int c = 0; c < columns; ++c) {
+        SampleSettings cell = settings;
+        cell.guidance = guidances[c];
+        cell.steps = steps[r];
+        const SampleResult result =
+            sample(*m_model, toOptions(cell, m_model->config()), {}, &m_cancel);
+        if (result.cancelled) {
+          Q_EMIT sweepDone(QImage());
+          return;
+        }
+        cells.push_back(gridImage(result.samples));
+        Q_EMIT sweepProgress(static_cast<int>(cells.size()), rows * columns);
+      }
+    // Labels in a header row (w) and a left column (K'), as in the paper's comparison figures.
+    constexpr int kLabel = kSweepLabel, kGap = kSweepGap;
+    const QSize cell = cells.first().size();
+    QImage grid(kLabel * 2 + columns * (cell.width() + kGap),
+                kLabel + rows * (cell.height() + kGap), QImage::Format_RGB32);
+    grid.fill(Qt::white);
+    QPainter painter(&grid);
+    painter.setPen(Qt::black);
+    for (int c = 0; c < columns; ++c)
+      painter.drawText(QRect(kLabel * 2 + c * (cell.width() + kGap), 0, cell.width(), kLabel),
+                       Qt::AlignCenter, QString("w = %1").arg(guidances[c]));
+    for (int r = 0; r < rows; ++r) {
+      const int y = kLabel + r * (cell.height() + kGap);
+      painter.drawText(QRect(0, y, kLabel * 2, cell.height()), Qt::AlignCenter,
+                       steps[r] > 0 ? QString("K' = %1").arg(steps[r]) : QString("K"));
+      for (int c = 0; c < columns; ++c)
+        painter.drawImage(kLabel * 2 + c * (cell.width() + kGap), y, cells[r * columns + c]);
+    }
+    painter.end();
+    Q_EMIT sweepDone(grid);
   } catch (const std::exception& e) {
     Q_EMIT failed(QString::fromStdString(e.what()));
   }

@@ -57,15 +57,25 @@ class SampleWorker : public QObject {
 
   void cancel() { m_cancel = true; }
 
+  // Sweep grid layout: label band height (the K' column is twice as wide) and gap between cells.
+  static constexpr int kSweepLabel = 28, kSweepGap = 6;
+
  public Q_SLOTS:
   void load(const QString& path);
   void run(const cdrl::studio::SampleSettings& settings);
+  // A fixed-seed X/Y comparison: one cell of samples per (guidance weight, K') pair, all with
+  // `settings`' seed; columns are guidance weights, rows step counts. Emits sweepDone.
+  void sweep(const cdrl::studio::SampleSettings& settings, const QVector<double>& guidances,
+             const QVector<int>& steps);
 
  Q_SIGNALS:
   void loaded(const cdrl::studio::ModelSummary& summary);
   void levelReady(const cdrl::studio::LevelFrame& frame);
   void finished(const cdrl::studio::SampleDone& done);
   void failed(const QString& message);
+  void sweepProgress(int cells_done, int cells);
+  // The labelled grid, or a null image when cancelled.
+  void sweepDone(const QImage& grid);
 
  private:
   std::unique_ptr<Model> m_model;

@@ -1,6 +1,7 @@
-// Exports from the sampling view: the grid, a level strip and a whole trace, each PNG carrying the
+// Outputs of the sampling view: the grid, a level strip and a whole trace, each PNG carrying the
 // settings that made it; dropping such a PNG on the window restores them and re-draws the same
-// images, and a PNG without settings is refused with a message.
+// images, and a PNG without settings is refused with a message; a sweep draws, per setting, the
+// same samples a plain run with that setting draws.
 #include "gui_support.h"
 #include "level_view.h"
 #include "sample_export.h"
@@ -109,6 +110,39 @@ class TestStudioExport : public QObject {
     dropFile(w, dir + "/plain.png");
     QVERIFY(child<QLabel>(w, "message")->text().contains("holds no CDRL Studio settings"));
     QVERIFY(w.hasModel());
+  }
+
+  void sweepDrawsTheSameSamplesPerSetting() {
+    const QString dir = QString::fromStdString(tempDir("studio_sweep"));
+    MainWindow w;
+    openAndWait(w, {"shirt", "shoe"});
+    changeAndWait(w, [&] {
+      child<QSpinBox>(w, "countBox")->setValue(4);
+      child<QSpinBox>(w, "stepsBox")->setValue(4);
+      child<QComboBox>(w, "classCombo")->setCurrentIndex(1);
+    });
+    QCOMPARE(w.exportGrid(dir + "/plain.png"), QString());
+    const QImage plain = QImage(dir + "/plain.png").convertToFormat(QImage::Format_RGB32);
+
+    QSignalSpy done(&w, &MainWindow::sweepFinished);
+    w.startSweep({0.0, 3.0}, {2, 4});
+    QVERIFY(done.wait(60000));
+    const QImage grid = done.first().first().value<QImage>();
+    QVERIFY(!grid.isNull());
+    const int label = SampleWorker::kSweepLabel, gap = SampleWorker::kSweepGap;
+    const QSize cell = plain.size();
+    QCOMPARE(grid.width(), 2 * label + 2 * (cell.width() + gap));
+    QCOMPARE(grid.height(), label + 2 * (cell.height() + gap));
+    auto at = [&](int row, int column) {
+      return grid.copy(2 * label + column * (cell.width() + gap),
+                       label + row * (cell.height() + gap), cell.width(), cell.height());
+    };
+    // Row K' = 4, column w = 0 is the plain run with those settings, pixel for pixel; the other
+    // weight and the other step count draw different images from the same seed.
+    QCOMPARE(at(1, 0), plain);
+    QVERIFY(at(1, 1) != plain);
+    QVERIFY(at(0, 0) != plain);
+    QVERIFY(!w.isSampling());
   }
 };
 

@@ -3,6 +3,7 @@
 // same seed giving identical pixels, and Cancel stopping a run while the window stays responsive.
 #include "checkpoint.h"
 #include "convergence_plot.h"
+#include "frame_convert.h"
 #include "gui_support.h"
 #include "level_view.h"
 #include "main_window.h"
@@ -158,6 +159,24 @@ class TestStudioSampling : public QObject {
     QCOMPARE(w.lastSettings().concepts, (Terms{{4, 2.0}}));
     changeAndWait(w, [&] { child<QCheckBox>(w, "concept_circle=1")->setChecked(true); });
     QCOMPARE(w.lastSettings().concepts, (Terms{{2, 1.0}, {4, 2.0}}));
+    // Core received that composition: its own run of the composed energy with the same seed
+    // draws the level-1 image the view shows, and plain sampling draws another.
+    auto model = loadModel(
+        readCheckpoint(smallCheckpoint({"circle=0", "circle=1", "red=0", "red=1"}).toStdString()),
+        torch::kCPU);
+    auto levelOne = [&](const Condition& condition) {
+      SampleOptions options;
+      options.condition = condition;
+      QImage image;
+      sample(*model, options, [&](const LevelTrace& trace) {
+        if (trace.level == 1) image = toLevelFrame(trace, 1).refined.first();
+      });
+      return image;
+    };
+    auto* view = child<LevelView>(w, "levelView");
+    const QImage shown = view->frame(view->frameCount() - 1).refined.first();
+    QCOMPARE(shown, levelOne(Condition::composed({{2, 1.0}, {4, 2.0}})));
+    QVERIFY(shown != levelOne(Condition::none()));
   }
 
   void unconditionalModelsExplainTheDisabledPanel() {

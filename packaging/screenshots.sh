@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Screenshots of each CDRL Studio view for the README, taken under Xvfb with the built studio:
+# docs/screenshots/{sampling,training,ood}.png. Usage: bash packaging/screenshots.sh [build-dir]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+build=${1:-build/cpu-release}
+studio=$build/app/cdrl-studio
+cdrl=$build/app/cdrl
+out=docs/screenshots
+mkdir -p "$out"
+scratch=$(mktemp -d)
+trap 'rm -rf "$scratch"' EXIT
+# A private settings folder, so the user's recent files and window layout stay out of the pictures.
+export XDG_CONFIG_HOME=$scratch/config
+shot() {  # shot <png> <delay ms> <studio args...>
+  local png=$1 delay=$2
+  shift 2
+  xvfb-run -a -s "-screen 0 1280x800x24" "$studio" --screenshot "$png" --screenshot-delay "$delay" "$@"
+  echo "wrote $png"
+}
+# Sampling: the bundled default model, sampled on opening.
+shot "$out/sampling.png" 20000 --view sampling
+# Training: a short toy2d run trained here, followed live.
+"$cdrl" train --preset toy2d --data toy:8gaussians --steps 600 --log-every 10 -o "$scratch/run" 2>/dev/null
+shot "$out/training.png" 6000 resources/models/toy2d.safetensors --follow "$scratch/run"
+# OOD: the default model's reference histogram with four of its own samples scored, and the icon
+# (an SVG, which is no image the model reads: listed as unreadable).
+"$cdrl" sample resources/models/fmnist-tiny.safetensors -n 4 --images "$scratch/samples" 2>/dev/null
+shot "$out/ood.png" 15000 --view ood --score "$scratch/samples" --score resources/icons/cdrl-studio.svg
