@@ -21,6 +21,9 @@ ConvergencePlot::ConvergencePlot(QWidget* parent) : QWidget(parent) {
   auto* displacement = m_plot->addGraph(m_plot->xAxis, m_plot->yAxis2);
   displacement->setName(tr("displacement"));
   displacement->setPen(QPen(QColor(214, 39, 40), 2));
+  m_marker = new QCPItemStraightLine(m_plot);
+  m_marker->setPen(QPen(QColor(127, 127, 127), 1, Qt::DashLine));
+  m_marker->setVisible(false);
   m_plot->legend->setVisible(true);
   m_plot->legend->setFont(font());
   auto* layout = new QVBoxLayout(this);
@@ -43,6 +46,13 @@ void ConvergencePlot::setChain(int level, const QVector<double>& energy,
 }
 
 void ConvergencePlot::clear() { setChain(0, {}, {}); }
+
+void ConvergencePlot::setMarker(double step) {
+  m_marker->point1->setCoords(step, 0);
+  m_marker->point2->setCoords(step, 1);
+  m_marker->setVisible(true);
+  m_plot->replot(QCustomPlot::rpQueuedReplot);
+}
 
 int ConvergencePlot::energyPoints() const { return m_plot->graph(0)->dataCount(); }
 int ConvergencePlot::displacementPoints() const { return m_plot->graph(1)->dataCount(); }

@@ -6,6 +6,7 @@
 #include <QWidget>
 
 class QCustomPlot;
+class QCPItemStraightLine;
 
 namespace cdrl::studio {
 
@@ -17,11 +18,14 @@ class ConvergencePlot : public QWidget {
   // energy[k]: mean F before step k + 1; displacement[k]: mean ‖y − ŷ‖ after step k + 1.
   void setChain(int level, const QVector<double>& energy, const QVector<double>& displacement);
   void clear();
+  // A vertical line at Langevin step `step` (the one the level view shows).
+  void setMarker(double step);
   int energyPoints() const;
   int displacementPoints() const;
 
  private:
   QCustomPlot* m_plot;
+  QCPItemStraightLine* m_marker;
 };
 
 }  // namespace cdrl::studio

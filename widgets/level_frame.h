@@ -13,7 +13,8 @@ struct LevelFrame {
   int level = 0;                                       // i, T … 1
   int levels = 0;                                      // T
   QVector<QImage> x_i, proposal, refined, difference;  // one image per sample
-  QVector<double> step_energy;                         // mean F before each Langevin step
+  QVector<QVector<QImage>> steps;     // steps[k][s]: sample s after Langevin step k + 1
+  QVector<double> step_energy;        // mean F before each Langevin step
   QVector<double> step_displacement;  // mean ‖y − ŷ‖ after each Langevin step
   double energy_proposal = 0;
   double energy_refined = 0;

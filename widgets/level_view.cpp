@@ -25,6 +25,14 @@ class LevelGrid : public QWidget {
   void setFrame(const LevelFrame* frame, int max_samples) {
     m_frame = frame;
     m_maxSamples = max_samples;
+    m_step = -1;
+    update();
+  }
+
+  // Shows the chain after Langevin step `step` (1…K) in the refined column; 0 = the proposal,
+  // −1 = the final refined sample.
+  void setStep(int step) {
+    m_step = step;
     update();
   }
 
@@ -32,7 +40,9 @@ class LevelGrid : public QWidget {
   void paintEvent(QPaintEvent*) override {
     QPainter p(this);
     p.fillRect(rect(), palette().window());
-    static const char* const kTitles[] = {"x_i", "proposal ŷ", "refined ỹ", "|ỹ − ŷ|"};
+    const QString kTitles[] = {tr("x_i"), tr("proposal ŷ"),
+                               m_step >= 0 ? tr("after step %1").arg(m_step) : tr("refined ỹ"),
+                               tr("|ỹ − ŷ|")};
     const int header = fontMetrics().height() + 4;
     const int columns = 4;
     const int rows = m_frame ? std::min<int>(m_maxSamples, m_frame->x_i.size()) : 0;
@@ -40,9 +50,12 @@ class LevelGrid : public QWidget {
     const int cell_h = rows > 0 ? (height() - header) / rows : 0;
     const int side = std::max(1, std::min(cell_w, cell_h) - 6);
     for (int c = 0; c < columns; ++c)
-      p.drawText(QRect(c * cell_w, 0, cell_w, header), Qt::AlignCenter, tr(kTitles[c]));
+      p.drawText(QRect(c * cell_w, 0, cell_w, header), Qt::AlignCenter, kTitles[c]);
     if (!m_frame) return;
-    const QVector<QImage>* images[] = {&m_frame->x_i, &m_frame->proposal, &m_frame->refined,
+    const QVector<QImage>* chain = m_step < 0    ? &m_frame->refined
+                                   : m_step == 0 ? &m_frame->proposal
+                                                 : &m_frame->steps[m_step - 1];
+    const QVector<QImage>* images[] = {&m_frame->x_i, &m_frame->proposal, chain,
                                        &m_frame->difference};
     for (int r = 0; r < rows; ++r)
       for (int c = 0; c < columns; ++c) {
@@ -55,6 +68,7 @@ class LevelGrid : public QWidget {
  private:
   const LevelFrame* m_frame = nullptr;
   int m_maxSamples = 4;
+  int m_step = -1;
 };
 
 LevelView::LevelView(QWidget* parent) : QWidget(parent) {
@@ -71,6 +85,16 @@ LevelView::LevelView(QWidget* parent) : QWidget(parent) {
   m_play->setText(tr("Play"));
   m_play->setCheckable(true);
   m_play->setToolTip(tr("Step through the levels as an animation (Space)"));
+  m_stepSlider = new QSlider(Qt::Horizontal, this);
+  m_stepSlider->setObjectName("stepSlider");
+  m_stepSlider->setToolTip(
+      tr("Langevin step within this level shown in the refined column (0: the proposal)"));
+  m_replay = new QToolButton(this);
+  m_replay->setObjectName("replayButton");
+  m_replay->setText(tr("Replay steps"));
+  m_replay->setToolTip(tr("Replay this level's Langevin steps from the proposal (R)"));
+  m_stepTimer = new QTimer(this);
+  m_stepTimer->setInterval(120);
   m_caption = new QLabel(this);
   m_convergence = new ConvergencePlot(this);
   m_playTimer = new QTimer(this);
@@ -81,14 +105,25 @@ LevelView::LevelView(QWidget* parent) : QWidget(parent) {
   controls->addWidget(m_scrubber, 1);
   controls->addWidget(m_next);
   controls->addWidget(m_play);
+  auto* steps = new QHBoxLayout;
+  steps->addWidget(new QLabel(tr("Step"), this));
+  steps->addWidget(m_stepSlider, 1);
+  steps->addWidget(m_replay);
   auto* layout = new QVBoxLayout(this);
   layout->addWidget(m_grid, 1);
   layout->addWidget(m_caption);
+  layout->addLayout(steps);
   layout->addWidget(m_convergence);
   layout->addLayout(controls);
   setFocusPolicy(Qt::StrongFocus);
 
   connect(m_scrubber, &QSlider::valueChanged, this, &LevelView::showIndex);
+  connect(m_stepSlider, &QSlider::valueChanged, this, &LevelView::showStep);
+  connect(m_replay, &QToolButton::clicked, this, &LevelView::replaySteps);
+  connect(m_stepTimer, &QTimer::timeout, this, [this] {
+    showStep(m_step + 1);
+    if (m_step >= stepCount()) m_stepTimer->stop();
+  });
   connect(m_prev, &QToolButton::clicked, this, [this] { showIndex(m_current - 1); });
   connect(m_next, &QToolButton::clicked, this, [this] { showIndex(m_current + 1); });
   connect(m_play, &QToolButton::toggled, this, [this](bool on) {
@@ -107,6 +142,8 @@ LevelView::LevelView(QWidget* parent) : QWidget(parent) {
 void LevelView::clear() {
   m_frames.clear();
   m_current = -1;
+  m_step = 0;
+  m_stepTimer->stop();
   m_grid->setFrame(nullptr, m_maxSamples);
   m_convergence->clear();
   updateControls();
@@ -125,8 +162,31 @@ void LevelView::showIndex(int index) {
   const LevelFrame& f = m_frames[m_current];
   m_grid->setFrame(&f, m_maxSamples);
   m_convergence->setChain(f.level, f.step_energy, f.step_displacement);
+  m_stepTimer->stop();
+  m_step = stepCount();
   updateControls();
   if (changed) Q_EMIT levelShown(index);
+}
+
+int LevelView::stepCount() const {
+  return m_current < 0 ? 0 : static_cast<int>(m_frames[m_current].steps.size());
+}
+
+void LevelView::showStep(int step) {
+  if (stepCount() == 0) return;
+  m_step = std::clamp(step, 0, stepCount());
+  // The last step is the refined sample itself.
+  m_grid->setStep(m_step == stepCount() ? -1 : m_step);
+  m_convergence->setMarker(m_step);
+  const QSignalBlocker block(m_stepSlider);
+  m_stepSlider->setValue(m_step);
+  Q_EMIT stepShown(m_step);
+}
+
+void LevelView::replaySteps() {
+  if (stepCount() == 0) return;
+  showStep(0);
+  m_stepTimer->start();
 }
 
 void LevelView::keyPressEvent(QKeyEvent* event) {
@@ -139,6 +199,9 @@ void LevelView::keyPressEvent(QKeyEvent* event) {
       break;
     case Qt::Key_Space:
       m_play->toggle();
+      break;
+    case Qt::Key_R:
+      replaySteps();
       break;
     default:
       QWidget::keyPressEvent(event);
@@ -154,6 +217,11 @@ void LevelView::updateControls() {
   m_prev->setEnabled(any && m_current > 0);
   m_next->setEnabled(any && m_current < frameCount() - 1);
   m_play->setEnabled(frameCount() > 1);
+  const QSignalBlocker block_steps(m_stepSlider);
+  m_stepSlider->setRange(0, stepCount());
+  m_stepSlider->setValue(std::max(0, m_step));
+  m_stepSlider->setEnabled(stepCount() > 0);
+  m_replay->setEnabled(stepCount() > 0);
   if (!any) {
     m_caption->setText(tr("No samples yet: press Sample."));
     return;

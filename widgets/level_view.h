@@ -1,6 +1,6 @@
 // The sampling view's main widget: for each shown sample, x_i, the initializer's proposal, the
 // Langevin-refined result and their difference, for one level at a time, with a scrubber,
-// previous/next buttons, arrow keys and play.
+// previous/next buttons, arrow keys and play; within a level, the K Langevin steps replay.
 #pragma once
 
 #include "level_frame.h"
@@ -33,9 +33,17 @@ class LevelView : public QWidget {
   void showIndex(int index);
   int maxSamplesShown() const { return m_maxSamples; }
   ConvergencePlot* convergencePlot() const { return m_convergence; }
+  // Langevin steps kept for the shown level (0 when the run kept none).
+  int stepCount() const;
+  int currentStep() const { return m_step; }
+  // Shows the chain after step `step` of the shown level: 0 = proposal, stepCount() = refined.
+  void showStep(int step);
+  // Animates steps 0 … K of the shown level.
+  void replaySteps();
 
  Q_SIGNALS:
   void levelShown(int index);
+  void stepShown(int step);
 
  protected:
   void keyPressEvent(QKeyEvent* event) override;
@@ -52,7 +60,10 @@ class LevelView : public QWidget {
   QSlider* m_scrubber;
   QToolButton *m_prev, *m_next, *m_play;
   QLabel* m_caption;
-  QTimer* m_playTimer;
+  QTimer *m_playTimer, *m_stepTimer;
+  QSlider* m_stepSlider;
+  QToolButton* m_replay;
+  int m_step = 0;
 };
 
 }  // namespace cdrl::studio

@@ -60,6 +60,11 @@ LevelFrame toLevelFrame(const LevelTrace& trace, int max_samples) {
     f.refined.push_back(toQImage(trace.y_tilde[k]));
     f.difference.push_back(differenceHeatmap(trace.y_tilde[k], trace.y_hat[k], scale));
   }
+  for (const auto& step : trace.steps) {
+    QVector<QImage> images;
+    for (int k = 0; k < n; ++k) images.push_back(toQImage(step[k]));
+    f.steps.push_back(images);
+  }
   return f;
 }
 

@@ -95,7 +95,8 @@ void SampleWorker::run(const SampleSettings& settings) {
   }
   m_cancel = false;
   try {
-    const SampleOptions options = toOptions(settings, m_model->config());
+    SampleOptions options = toOptions(settings, m_model->config());
+    options.keep_steps = true;  // the view replays the Langevin steps of each level
     const SampleResult result = sample(
         *m_model, options,
         [this](const LevelTrace& trace) { Q_EMIT levelReady(toLevelFrame(trace, kFrameSamples)); },

@@ -5,7 +5,10 @@
 #include "main_window.h"
 #include "test_support.h"
 
+#include <QCoreApplication>
+#include <QSettings>
 #include <QSignalSpy>
+#include <QStandardPaths>
 #include <QString>
 #include <QTest>
 #include <QWidget>
@@ -16,6 +19,14 @@
 #include <vector>
 
 namespace cdrl::test {
+
+// Settings (recent files, window layout, last sampling settings) go to a scratch location, not
+// the user's, and start empty.
+inline void useScratchSettings() {
+  QStandardPaths::setTestModeEnabled(true);
+  QCoreApplication::setOrganizationName("cdrl-test");
+  QSettings().clear();
+}
 
 // The child widget `name` of `w`; aborts the suite with the name when it is missing.
 template <typename T>

@@ -40,10 +40,7 @@ class TestStudioExport : public QObject {
   Q_OBJECT
 
  private Q_SLOTS:
-  void initTestCase() {
-    QStandardPaths::setTestModeEnabled(true);
-    QCoreApplication::setOrganizationName("cdrl-test");
-  }
+  void initTestCase() { useScratchSettings(); }
   void init() { QSettings().clear(); }
 
   void exportedPngsCarryTheirSettingsAndRestoreThem() {

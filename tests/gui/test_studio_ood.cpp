@@ -43,10 +43,7 @@ class TestStudioOod : public QObject {
   Q_OBJECT
 
  private Q_SLOTS:
-  void initTestCase() {
-    QStandardPaths::setTestModeEnabled(true);
-    QCoreApplication::setOrganizationName("cdrl-test");
-  }
+  void initTestCase() { useScratchSettings(); }
   void init() { QSettings().clear(); }
 
   void droppedImagesGetScoresAndVerdicts() {

@@ -40,12 +40,7 @@ class TestStudioSampling : public QObject {
   }
 
  private Q_SLOTS:
-  void initTestCase() {
-    // Settings (recent files, window layout) go to a scratch location, not the user's.
-    QStandardPaths::setTestModeEnabled(true);
-    QCoreApplication::setOrganizationName("cdrl-test");
-    QSettings().clear();
-  }
+  void initTestCase() { useScratchSettings(); }
 
   // Each test starts from the default settings, not those the previous one left behind.
   void init() { QSettings().clear(); }
@@ -68,7 +63,17 @@ class TestStudioSampling : public QObject {
       view->showIndex(k);
       QCOMPARE(view->convergencePlot()->energyPoints(), 4);
       QCOMPARE(view->convergencePlot()->displacementPoints(), 4);
+      // The chain's K steps are kept for replay: the last is the refined sample itself.
+      QCOMPARE(f.steps.size(), 4);
+      QCOMPARE(f.steps.last().first(), f.refined.first());
+      QVERIFY(f.steps.first().first() != f.proposal.first());
     }
+    // Replay walks the shown level's chain from the proposal (step 0) to the refined sample.
+    QSignalSpy steps(view, &LevelView::stepShown);
+    view->replaySteps();
+    QTRY_COMPARE_WITH_TIMEOUT(view->currentStep(), 4, 5000);
+    QCOMPARE(steps.first().first().toInt(), 0);
+    QCOMPARE(steps.size(), 5);
     // The images are painted: the grabbed view holds many distinct non-grey colours — the red to
     // yellow difference heat map; the window, its text and these grey samples have none.
     const QImage shot = view->grab().toImage();

@@ -55,6 +55,7 @@ class TestStudioTraining : public QObject {
   Q_OBJECT
 
  private Q_SLOTS:
+  void initTestCase() { useScratchSettings(); }
   void init() { QSettings().clear(); }
 
   void curvesFollowAGrowingMetricsFile() {
