@@ -25,5 +25,6 @@ shot "$out/sampling.png" 20000 --view sampling
 shot "$out/training.png" 6000 resources/models/toy2d.safetensors --follow "$scratch/run"
 # OOD: the default model's reference histogram with four of its own samples scored, and the icon
 # (an SVG, which is no image the model reads: listed as unreadable).
-"$cdrl" sample resources/models/fmnist-tiny.safetensors -n 4 --images "$scratch/samples" 2>/dev/null
+"$cdrl" sample resources/models/fmnist-tiny.safetensors -n 4 --images "$scratch/samples" \
+  -o "$scratch/grid.png" 2>/dev/null
 shot "$out/ood.png" 15000 --view ood --score "$scratch/samples" --score resources/icons/cdrl-studio.svg

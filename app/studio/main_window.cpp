@@ -274,7 +274,10 @@ bool MainWindow::showView(const QString& name) {
 
 void MainWindow::scoreImages(const QStringList& paths) {
   m_tabs->setCurrentWidget(m_ood);
-  m_ood->scorePaths(paths);
+  if (m_hasModel)
+    m_ood->scorePaths(paths);
+  else
+    m_pendingScores += paths;  // scored once the model has loaded
 }
 
 MainWindow::~MainWindow() {
@@ -456,6 +459,7 @@ void MainWindow::onLoaded(const ModelSummary& summary) {
                                      : tr("Guidance needs a class (pick one in the panel below)"));
   m_device->setText(tr("Device: %1").arg(summary.device));
   m_ood->setCheckpoint(summary.path);
+  if (!m_pendingScores.isEmpty()) m_ood->scorePaths(std::exchange(m_pendingScores, {}));
   m_message->setText(tr("Opened %1").arg(summary.path));
   rememberRecent(summary.path);
   setWindowTitle(tr("CDRL Studio — %1").arg(summary.path));

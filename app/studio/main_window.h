@@ -97,6 +97,7 @@ class MainWindow : public QMainWindow {
   QImage m_lastGrid;                         // of the latest finished run
   std::optional<RunRecord> m_pendingRecord;  // applied once its checkpoint has loaded
   QList<QAction*> m_exportActions;
+  QStringList m_pendingScores;  // --score paths waiting for the model
 
   LevelView* m_levels;
   QLabel* m_grid;
