@@ -20,14 +20,18 @@ class TestShapesGuidance : public QObject {
   static constexpr int64_t kSamples = 64;
   static constexpr double kGuidance = 3.0;
 
-  // Share of samples in which the detector reads `attribute` as `value`, under `condition`.
-  static double share(Model& model, int64_t attribute, int value, const Condition& condition) {
+  // The detector's attributes [kSamples, 5] of samples drawn under `condition` (seed 11).
+  static torch::Tensor detected(Model& model, const Condition& condition) {
     SampleOptions options;
     options.count = kSamples;
     options.seed = 11;
     options.condition = condition;
-    const auto images = sample(model, options).samples.clamp(-1, 1);
-    const auto found = detectShapeAttributes(images).select(1, attribute).to(torch::kDouble);
+    return detectShapeAttributes(sample(model, options).samples.clamp(-1, 1)).to(torch::kDouble);
+  }
+
+  // Share of rows of `attributes` in which `attribute` reads as `value`.
+  static double share(const torch::Tensor& attributes, int64_t attribute, int value) {
+    const auto found = attributes.select(1, attribute);
     return (value == 1 ? found : 1 - found).mean().item<double>();
   }
 
@@ -52,10 +56,12 @@ class TestShapesGuidance : public QObject {
     const auto a =
         static_cast<int64_t>(std::find(names.begin(), names.end(), name) - names.begin());
     QVERIFY(a < static_cast<int64_t>(names.size()));
-    const double unguided = share(*model, a, value, Condition::none());
+    static const torch::Tensor unguided_attributes = detected(*model, Condition::none());
+    const double unguided = share(unguided_attributes, a, value);
     const double guided = share(
-        *model, a, value,
-        Condition::guided(conceptLabel(config, name + "=" + std::to_string(value)), kGuidance));
+        detected(*model, Condition::guided(conceptLabel(config, name + "=" + std::to_string(value)),
+                                           kGuidance)),
+        a, value);
     // "Clearly more": the rise is over three standard errors of a difference of two shares.
     const double se = std::sqrt((guided * (1 - guided) + unguided * (1 - unguided)) / kSamples);
     const double z = (guided - unguided) / std::max(se, 1.0 / kSamples);
