@@ -69,7 +69,12 @@ LangevinResult langevinRefine(const torch::Tensor& y_hat, const torch::Tensor& x
       result.energy.push_back(F.mean().item<double>());
       result.displacement.push_back((y - y_hat).flatten(1).norm(2, 1).mean().item<double>());
     }
-    if (options.keep_steps) result.steps.push_back(y.to(torch::kCPU));
+    if (options.keep_steps) {
+      // A viewer replays a few samples: copy only those, not the whole batch, every step.
+      const bool part = options.keep_samples >= 0 && options.keep_samples < y.size(0);
+      result.steps.push_back(part ? y.slice(0, 0, options.keep_samples).to(torch::kCPU).clone()
+                                  : y.to(torch::kCPU));
+    }
   }
   result.y = y;
   return result;

@@ -30,10 +30,11 @@ LangevinCoefficients langevinCoefficients(const Schedule& schedule, const torch:
                                           int steps, int64_t data_dims);
 
 struct LangevinOptions {
-  int steps = 15;           // K' (the schedule's K in training)
-  bool noise = true;        // add σ·ε (off = deterministic gradient ascent, for inspection)
-  bool keep_steps = false;  // keep every intermediate y (on the CPU) for replay
-  bool record = true;       // record mean energy and displacement from the proposal per step
+  int steps = 15;             // K' (the schedule's K in training)
+  bool noise = true;          // add σ·ε (off = deterministic gradient ascent, for inspection)
+  bool keep_steps = false;    // keep every intermediate y (on the CPU) for replay
+  int64_t keep_samples = -1;  // with keep_steps: only the first N samples' chains (−1 = all)
+  bool record = true;         // record mean energy and displacement from the proposal per step
 };
 
 struct LangevinResult {

@@ -73,6 +73,7 @@ SampleResult sample(Model& model, const SampleOptions& options, const LevelCallb
     lopts.steps = steps;
     lopts.noise = options.noise;
     lopts.keep_steps = options.keep_steps;
+    lopts.keep_samples = options.keep_samples;
     auto chain = langevinRefine(y_hat, x, coeff, std::ref(F), lopts, gen, cancel);
     if (chain.cancelled) break;
     const auto x_prev = chain.y / std::sqrt(L.m);  // x_{i−1} = ỹ / sqrt(m_i)

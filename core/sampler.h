@@ -16,13 +16,14 @@
 namespace cdrl {
 
 struct SampleOptions {
-  int64_t count = 16;       // samples drawn at once
-  uint64_t seed = 0;        // fixes x_T and all noise: same seed + options = same samples
-  int steps = 0;            // K' Langevin steps per level; 0 = the model's training K
-  bool use_ema = true;      // EMA weights (as the paper samples) or the raw ones
-  bool noise = true;        // proposal and Langevin noise; off = deterministic refinement
-  bool keep_steps = false;  // keep every Langevin step of every level in the trace
-  bool denoise = true;      // final Tweedie step (§6)
+  int64_t count = 16;         // samples drawn at once
+  uint64_t seed = 0;          // fixes x_T and all noise: same seed + options = same samples
+  int steps = 0;              // K' Langevin steps per level; 0 = the model's training K
+  bool use_ema = true;        // EMA weights (as the paper samples) or the raw ones
+  bool noise = true;          // proposal and Langevin noise; off = deterministic refinement
+  bool keep_steps = false;    // keep every Langevin step of every level in the trace
+  int64_t keep_samples = -1;  // with keep_steps: only the first N samples' steps (−1 = all)
+  bool denoise = true;        // final Tweedie step (§6)
   Condition condition = Condition::none();  // guidance / composition (§7)
   int64_t run_id = 0;  // echoed in every report, so callers can drop stale results
 

@@ -96,7 +96,8 @@ void SampleWorker::run(const SampleSettings& settings) {
   m_cancel = false;
   try {
     SampleOptions options = toOptions(settings, m_model->config());
-    options.keep_steps = true;  // the view replays the Langevin steps of each level
+    options.keep_steps = true;  // the view replays the Langevin steps of the samples it shows
+    options.keep_samples = kFrameSamples;
     const SampleResult result = sample(
         *m_model, options,
         [this](const LevelTrace& trace) { Q_EMIT levelReady(toLevelFrame(trace, kFrameSamples)); },

@@ -371,6 +371,13 @@ void TestLangevin::keepStepsReturnsOneTensorPerStep() {
   }
   QVERIFY(torch::equal(r.steps.back(), r.y));
 
+  // keep_samples keeps the first rows of the same chain, nothing else.
+  options.keep_samples = 2;
+  const auto part = cdrl::langevinRefine(y0, x, coeff, target.energy(), options, generator(0));
+  QCOMPARE(int(part.steps.size()), 7);
+  for (int k = 0; k < 7; ++k) QVERIFY(torch::equal(part.steps[k], r.steps[k].slice(0, 0, 2)));
+  options.keep_samples = -1;
+
   options.keep_steps = false;
   const auto none = cdrl::langevinRefine(y0, x, coeff, target.energy(), options, generator(0));
   QVERIFY(none.steps.empty());
