@@ -11,7 +11,7 @@ packages=(
   nlohmann-json3-dev libcli11-dev libspdlog-dev
   # desktop app
   qt6-base-dev qt6-base-dev-tools libqt6opengl6-dev libqt6svg6 libgl-dev
-  libqcustomplot-dev libimgui-dev
+  libqcustomplot-dev libimgui-dev libstb-dev libgl1-mesa-dri
   # data and test display
   dataset-fashion-mnist xvfb xauth
   # reference implementation (bench/reference), TorchScript test fixture, OOD study (bench/ood)

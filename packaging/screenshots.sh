@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Screenshots of each CDRL Studio view for the README, taken under Xvfb with the built studio:
-# docs/screenshots/{sampling,training,ood}.png. Usage: bash packaging/screenshots.sh [build-dir]
+# docs/screenshots/{sampling,landscape,training,ood}.png. Usage: bash packaging/screenshots.sh [build-dir]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${1:-build/cpu-release}
@@ -20,6 +20,11 @@ shot() {  # shot <png> <delay ms> <studio args...>
 }
 # Sampling: the bundled default model, sampled on opening.
 shot "$out/sampling.png" 20000 --view sampling
+# Energy landscape: the bundled 2-D model with 256 points (the sample count the studio remembers).
+mkdir -p "$XDG_CONFIG_HOME/cdrl"
+printf '[sampling]\ncount=256\n' >"$XDG_CONFIG_HOME/cdrl/cdrl-studio.conf"
+shot "$out/landscape.png" 8000 resources/models/toy2d.safetensors --view sampling
+rm "$XDG_CONFIG_HOME/cdrl/cdrl-studio.conf"
 # Training: a short toy2d run trained here, followed live.
 "$cdrl" train --preset toy2d --data toy:8gaussians --steps 600 --log-every 10 -o "$scratch/run" 2>/dev/null
 shot "$out/training.png" 6000 resources/models/toy2d.safetensors --follow "$scratch/run"

@@ -4,6 +4,7 @@
 
 #include <QImage>
 #include <QMetaType>
+#include <QPointF>
 #include <QVector>
 
 namespace cdrl::studio {
@@ -13,6 +14,7 @@ struct LevelFrame {
   int level = 0;                                       // i, T … 1
   int levels = 0;                                      // T
   QVector<QImage> x_i, proposal, refined, difference;  // one image per sample
+  QVector<QPointF> proposal_points, refined_points;    // 2-D models: ŷ and ỹ of every sample
   QVector<QVector<QImage>> steps;     // steps[k][s]: sample s after Langevin step k + 1
   QVector<double> step_energy;        // mean F before each Langevin step
   QVector<double> step_displacement;  // mean ‖y − ŷ‖ after each Langevin step

@@ -51,7 +51,16 @@ LevelFrame toLevelFrame(const LevelTrace& trace, int max_samples) {
   f.step_displacement =
       QVector<double>(trace.step_displacement.begin(), trace.step_displacement.end());
   const int n = std::min<int>(max_samples, static_cast<int>(trace.y_hat.size(0)));
-  if (trace.y_hat.dim() != 4) return f;  // 2-D points: numbers only
+  if (trace.y_hat.dim() == 2) {  // 2-D points: every sample, for the landscape view
+    const auto y_hat = trace.y_hat.to(torch::kDouble).contiguous();
+    const auto y_tilde = trace.y_tilde.to(torch::kDouble).contiguous();
+    const auto a = y_hat.accessor<double, 2>(), b = y_tilde.accessor<double, 2>();
+    for (int64_t k = 0; k < y_hat.size(0); ++k) {
+      f.proposal_points.push_back({a[k][0], a[k][1]});
+      f.refined_points.push_back({b[k][0], b[k][1]});
+    }
+    return f;
+  }
   const double scale =
       std::max(1e-6, (trace.y_tilde - trace.y_hat).abs().sum(1).max().item<double>());
   for (int k = 0; k < n; ++k) {
@@ -66,6 +75,21 @@ LevelFrame toLevelFrame(const LevelTrace& trace, int max_samples) {
     f.steps.push_back(images);
   }
   return f;
+}
+
+LandscapeGrid toLandscapeGrid(const Landscape& landscape, qint64 run_id) {
+  LandscapeGrid grid;
+  grid.run_id = run_id;
+  grid.resolution = landscape.resolution;
+  grid.extent = landscape.extent;
+  auto toQ = [](const std::vector<float>& v) { return QVector<float>(v.begin(), v.end()); };
+  for (const LandscapeLevel& level : landscape.levels) {
+    grid.levels.push_back(level.level);
+    grid.energy.push_back(toQ(level.energy));
+    grid.grad_x.push_back(toQ(level.grad_x));
+    grid.grad_y.push_back(toQ(level.grad_y));
+  }
+  return grid;
 }
 
 }  // namespace cdrl::studio

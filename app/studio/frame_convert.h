@@ -1,6 +1,8 @@
 // Tensors from core's sampler turned into the studio's plain LevelFrame (level_frame.h).
 #pragma once
 
+#include "landscape.h"
+#include "landscape_grid.h"
 #include "level_frame.h"
 #include "sampler.h"
 
@@ -16,7 +18,10 @@ QImage toQImage(const torch::Tensor& image);
 // difference in the batch `scale`).
 QImage differenceHeatmap(const torch::Tensor& a, const torch::Tensor& b, double scale);
 
-// All samples of a level (at most `max_samples` images per column).
+// All samples of a level (at most `max_samples` images per column; 2-D models: every sample's ŷ
+// and ỹ as points).
 LevelFrame toLevelFrame(const LevelTrace& trace, int max_samples);
+
+LandscapeGrid toLandscapeGrid(const Landscape& landscape, qint64 run_id);
 
 }  // namespace cdrl::studio

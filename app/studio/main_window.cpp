@@ -1,6 +1,7 @@
 #include "main_window.h"
 
 #include "composition_panel.h"
+#include "energy_landscape_view.h"
 #include "level_view.h"
 #include "ood_page.h"
 #include "sampling_controls.h"
@@ -27,6 +28,7 @@
 #include <QScrollArea>
 #include <QSettings>
 #include <QSplitter>
+#include <QStackedWidget>
 #include <QStatusBar>
 #include <QTabWidget>
 #include <QVBoxLayout>
@@ -43,6 +45,9 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   connect(m_worker, &SampleWorker::levelReady, this, &MainWindow::onLevel);
   connect(m_worker, &SampleWorker::finished, this, &MainWindow::onFinished);
   connect(m_worker, &SampleWorker::failed, this, &MainWindow::showError);
+  connect(m_worker, &SampleWorker::landscapeReady, this, [this](const LandscapeGrid& grid) {
+    if (grid.run_id == m_runId && m_landscape) m_landscape->setLandscape(grid);
+  });
   m_thread.start();
 
   m_levels = new LevelView;
@@ -89,7 +94,12 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   auto* side_widget = new QWidget;
   side_widget->setLayout(side);
   auto* splitter = new QSplitter;
-  splitter->addWidget(m_levels);
+  // Image models step through pictures; 2-D models get the energy landscape (made on first use:
+  // an OpenGL widget turns the whole window into a GL-composited one).
+  m_levelStack = new QStackedWidget;
+  m_levelStack->setObjectName("levelStack");
+  m_levelStack->addWidget(m_levels);
+  splitter->addWidget(m_levelStack);
   splitter->addWidget(side_widget);
   splitter->setStretchFactor(0, 3);
   m_training = new TrainingPage;
@@ -425,6 +435,7 @@ void MainWindow::startSampling() {
   settings.setValue("sampling/noise", c.noise);
   settings.setValue("sampling/ema", c.use_ema);
   m_levels->clear();
+  if (m_landscape) m_landscape->clearSamples();
   m_progress->setRange(0, m_summary.levels);
   m_progress->setValue(0);
   setSampling(true);
@@ -452,6 +463,8 @@ void MainWindow::onLoaded(const ModelSummary& summary) {
   m_hasModel = true;
   m_modelPanel->setPlainText(summary.description + "\n\n" + summary.config_json);
   m_controls->setModelSteps(summary.steps);
+  if (!summary.image) showLandscapePage();
+  m_levelStack->setCurrentIndex(summary.image ? 0 : 1);
   m_composition->setConcepts(summary.class_names, summary.attributes);
   m_controls->setGuidanceEnabled(m_composition->guidanceApplies(),
                                  summary.class_names.isEmpty()
@@ -472,9 +485,29 @@ void MainWindow::onLoaded(const ModelSummary& summary) {
     startSampling();
 }
 
+void MainWindow::showLandscapePage() {
+  if (m_levelStack->count() > 1) return;
+  if (EnergyLandscapeView::openGLAvailable()) {
+    m_landscape = new EnergyLandscapeView;
+    m_landscape->setObjectName("landscapeView");
+    m_levelStack->addWidget(m_landscape);
+    return;
+  }
+  auto* note = new QLabel(tr("The energy landscape of 2-D models needs OpenGL, which the \"%1\" "
+                             "display platform does not offer.")
+                              .arg(QGuiApplication::platformName()));
+  note->setObjectName("landscapeUnavailable");
+  note->setWordWrap(true);
+  note->setAlignment(Qt::AlignCenter);
+  m_levelStack->addWidget(note);
+}
+
 void MainWindow::onLevel(const LevelFrame& frame) {
   if (frame.run_id != m_runId) return;  // a stale run
-  m_levels->addFrame(frame);
+  if (m_summary.image)
+    m_levels->addFrame(frame);
+  else if (m_landscape)
+    m_landscape->addLevel(frame);
   m_progress->setValue(frame.levels - frame.level + 1);
 }
 
@@ -493,9 +526,12 @@ void MainWindow::onFinished(const SampleDone& done) {
   } else {
     m_message->setText(tr("Sampled %1 levels").arg(done.levels_done));
     m_lastGrid = done.grid;
-    for (QAction* action : m_exportActions) action->setEnabled(true);
-    m_grid->setPixmap(QPixmap::fromImage(done.grid).scaled(m_grid->size(), Qt::KeepAspectRatio,
-                                                           Qt::FastTransformation));
+    for (QAction* action : m_exportActions) action->setEnabled(!done.grid.isNull());
+    if (done.grid.isNull())  // 2-D points have no picture of their own
+      m_grid->setText(tr("The samples are drawn on the energy landscape."));
+    else
+      m_grid->setPixmap(QPixmap::fromImage(done.grid).scaled(m_grid->size(), Qt::KeepAspectRatio,
+                                                             Qt::FastTransformation));
   }
   Q_EMIT samplingFinished(done.cancelled);
 }

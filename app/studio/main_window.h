@@ -13,11 +13,13 @@ class QMenu;
 class QPlainTextEdit;
 class QProgressBar;
 class QPushButton;
+class QStackedWidget;
 class QTabWidget;
 
 namespace cdrl::studio {
 
 class CompositionPanel;
+class EnergyLandscapeView;
 class LevelView;
 class OodPage;
 class SamplingControls;
@@ -40,6 +42,8 @@ class MainWindow : public QMainWindow {
   QStringList recentFiles() const;
   bool hasModel() const { return m_hasModel; }
   bool isSampling() const { return m_sampling; }
+  // The 2-D models' view (null until one is opened, or without OpenGL).
+  EnergyLandscapeView* landscapeView() const { return m_landscape; }
   // The settings of the latest run started (what core was asked for).
   const SampleSettings& lastSettings() const { return m_last; }
   // Exports of the latest finished run; each returns an error message, or empty on success.
@@ -73,6 +77,8 @@ class MainWindow : public QMainWindow {
   void rebuildRecentMenu();
   void onLoaded(const ModelSummary& summary);
   void onLevel(const LevelFrame& frame);
+  // Adds the 2-D page to the level stack: the landscape view, or a note where OpenGL is missing.
+  void showLandscapePage();
   void onFinished(const SampleDone& done);
   void showError(const QString& message);
   void setSampling(bool on);
@@ -100,6 +106,8 @@ class MainWindow : public QMainWindow {
   QStringList m_pendingScores;  // --score paths waiting for the model
 
   LevelView* m_levels;
+  QStackedWidget* m_levelStack;
+  EnergyLandscapeView* m_landscape = nullptr;  // 2-D models, once one was opened
   QLabel* m_grid;
   QPlainTextEdit* m_modelPanel;
   QPushButton *m_sample, *m_cancel, *m_sweep;

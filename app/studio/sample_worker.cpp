@@ -34,6 +34,7 @@ SampleWorker::SampleWorker(QObject* parent) : QObject(parent) {
   qRegisterMetaType<ModelSummary>();
   qRegisterMetaType<SampleDone>();
   qRegisterMetaType<LevelFrame>();
+  qRegisterMetaType<LandscapeGrid>();
 }
 SampleWorker::~SampleWorker() = default;
 
@@ -96,6 +97,13 @@ void SampleWorker::run(const SampleSettings& settings) {
   m_cancel = false;
   try {
     SampleOptions options = toOptions(settings, m_model->config());
+    if (!m_model->config().isImage()) {
+      LandscapeOptions landscape;
+      landscape.use_ema = options.use_ema;
+      landscape.condition = options.condition;
+      Q_EMIT landscapeReady(
+          toLandscapeGrid(energyLandscape(*m_model, landscape, &m_cancel), options.run_id));
+    }
     options.keep_steps = true;  // the view replays the Langevin steps of the samples it shows
     options.keep_samples = kFrameSamples;
     const SampleResult result = sample(

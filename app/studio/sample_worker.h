@@ -3,6 +3,7 @@
 // queued invocations and signals only. cancel() is safe from any thread.
 #pragma once
 
+#include "landscape_grid.h"
 #include "level_frame.h"
 #include "model.h"
 
@@ -71,6 +72,8 @@ class SampleWorker : public QObject {
  Q_SIGNALS:
   void loaded(const cdrl::studio::ModelSummary& summary);
   void levelReady(const cdrl::studio::LevelFrame& frame);
+  // 2-D models: the energy landscape for the run's condition, before its first level.
+  void landscapeReady(const cdrl::studio::LandscapeGrid& grid);
   void finished(const cdrl::studio::SampleDone& done);
   void failed(const QString& message);
   void sweepProgress(int cells_done, int cells);

@@ -191,6 +191,21 @@ class TestStudioSampling : public QObject {
     QVERIFY(child<QLabel>(w, "compositionNote")->text().contains("unconditional"));
   }
 
+  // Under the offscreen platform there is no OpenGL: a 2-D model still samples, and the view
+  // explains why no landscape is drawn (test_studio_landscape draws it under Xvfb).
+  void twoDModelsExplainAMissingOpenGL() {
+    MainWindow w;
+    w.show();
+    QSignalSpy finished(&w, &MainWindow::samplingFinished);
+    w.openCheckpoint(QStringLiteral(CDRL_SOURCE_MODELS_DIR) + "/toy2d.safetensors");
+    QVERIFY(finished.wait(120000));
+    QCOMPARE(finished.first().first().toBool(), false);
+    QVERIFY(!w.landscapeView());
+    auto* note = child<QLabel>(w, "landscapeUnavailable");
+    QVERIFY(note->isVisible());
+    QVERIFY(note->text().contains("OpenGL"));
+  }
+
   void droppingACheckpointOpensItAndRemembersIt() {
     MainWindow w;
     w.show();
