@@ -509,6 +509,7 @@ void MainWindow::onLevel(const LevelFrame& frame) {
   else if (m_landscape)
     m_landscape->addLevel(frame);
   m_progress->setValue(frame.levels - frame.level + 1);
+  Q_EMIT levelShown(frame.level);
 }
 
 void MainWindow::onFinished(const SampleDone& done) {

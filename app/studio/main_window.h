@@ -64,6 +64,8 @@ class MainWindow : public QMainWindow {
  Q_SIGNALS:
   void modelLoaded();
   void samplingFinished(bool cancelled);
+  // A finished level is on screen (level i, T … 1).
+  void levelShown(int level);
   void sweepFinished(const QImage& grid);
 
  protected:
