@@ -5,6 +5,7 @@
 #include "level_view.h"
 #include "ood_page.h"
 #include "sampling_controls.h"
+#include "sampling_settings.h"
 #include "training_page.h"
 
 #include <QAction>
@@ -197,14 +198,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   QSettings settings;
   if (!restoreGeometry(settings.value("window/geometry").toByteArray())) resize(1100, 700);
   // The last settings come back after a restart, so the same seed gives the same images.
-  SamplingControlsState last;
-  last.guidance = settings.value("sampling/guidance", last.guidance).toDouble();
-  last.steps = settings.value("sampling/steps", last.steps).toInt();
-  last.count = settings.value("sampling/count", last.count).toInt();
-  last.seed = settings.value("sampling/seed", last.seed).toULongLong();
-  last.noise = settings.value("sampling/noise", last.noise).toBool();
-  last.use_ema = settings.value("sampling/ema", last.use_ema).toBool();
-  m_controls->setState(last);
+  m_controls->setState(loadControls(settings));
 }
 
 void MainWindow::followTrainingRun(const QString& path) {
@@ -379,14 +373,7 @@ void MainWindow::restoreRun(const RunRecord& record) {
 
 void MainWindow::applyRecord(const RunRecord& record) {
   const SampleSettings& s = record.settings;
-  SamplingControlsState c;
-  c.guidance = s.guidance;
-  c.steps = s.steps;
-  c.count = s.count;
-  c.seed = s.seed;
-  c.noise = s.noise;
-  c.use_ema = s.use_ema;
-  m_controls->setState(c);
+  m_controls->setState(controlsOf(s));
   m_composition->setState({s.label, s.concepts});
   m_controls->setGuidanceEnabled(m_composition->guidanceApplies(),
                                  tr("Guidance needs a class (pick one in the panel below)"));
@@ -407,33 +394,22 @@ void MainWindow::openCheckpoint(const QString& path) {
 }
 
 SampleSettings MainWindow::controlSettings() const {
-  const SamplingControlsState c = m_controls->state();
   const CompositionState composition = m_composition->state();
   SampleSettings s;
-  s.count = c.count;
-  s.seed = c.seed;
-  s.steps = c.steps;
-  s.noise = c.noise;
-  s.use_ema = c.use_ema;
+  setControls(s, m_controls->state());
   s.label = composition.class_index;
-  s.guidance = s.label >= 0 ? c.guidance : 0.0;
+  if (s.label < 0) s.guidance = 0.0;  // w weighs a class against ∅: nothing to weigh
   s.concepts = composition.concepts;
   return s;
 }
 
 void MainWindow::startSampling() {
   if (!m_hasModel || m_sampling) return;
-  const SamplingControlsState c = m_controls->state();
   SampleSettings s = controlSettings();
   s.run_id = ++m_runId;
   m_last = s;
   QSettings settings;
-  settings.setValue("sampling/guidance", c.guidance);
-  settings.setValue("sampling/steps", c.steps);
-  settings.setValue("sampling/count", c.count);
-  settings.setValue("sampling/seed", c.seed);
-  settings.setValue("sampling/noise", c.noise);
-  settings.setValue("sampling/ema", c.use_ema);
+  saveControls(settings, m_controls->state());
   m_levels->clear();
   if (m_landscape) m_landscape->clearSamples();
   m_progress->setRange(0, m_summary.levels);
