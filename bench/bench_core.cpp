@@ -125,15 +125,17 @@ NetworkFlops networkFlops(Model& model, int64_t batch) {
   const auto label = torch::zeros({batch}, torch::kLong);
   torch::NoGradGuard no_grad;
   NetworkPair nets = model.ema();
+  // The embeddings are computed once per level, not per forward: left out.
+  const auto emb_e = nets.ebm.embed(lambda, label), emb_i = nets.initializer.embed(lambda, label);
   NetworkFlops f;
   {
     FlopCounter c;
-    nets.ebm.energy(x, nets.ebm.embed(lambda, label));
+    nets.ebm.energy(x, emb_e);
     f.ebm = c.flops() / batch;
   }
   {
     FlopCounter c;
-    nets.initializer.propose(x, nets.initializer.embed(lambda, label));
+    nets.initializer.propose(x, emb_i);
     f.init = c.flops() / batch;
   }
   return f;
