@@ -20,7 +20,7 @@ int main(int argc, char** argv) {
   app.add_option("--threads", threads, "CPU threads for tensor work (default: all cores)")
       ->check(CLI::NonNegativeNumber);
   // Runs after parsing and before the subcommand's callback, which does the work.
-  app.parse_complete_callback([&threads] { cdrl::configureThreads(threads); });
+  app.parse_complete_callback([&threads] { cdrl::configureRuntime(threads); });
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

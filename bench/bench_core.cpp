@@ -442,7 +442,7 @@ int main(int argc, char** argv) {
   app.add_flag("--raw", w.raw, "Sample with the raw weights instead of the EMA ones");
   app.add_flag("!--no-kernels", w.kernels, "Skip timing the chain and its convolutions alone");
   CLI11_PARSE(app, argc, argv);
-  configureThreads(threads);
+  configureRuntime(threads);
 
   if (!workload.empty()) {
     try {

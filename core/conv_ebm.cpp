@@ -15,8 +15,14 @@ EbmBlockImpl::EbmBlockImpl(int64_t in, int64_t out, int64_t emb_width, bool spec
 }
 
 torch::Tensor EbmBlockImpl::forward(const torch::Tensor& x, const torch::Tensor& emb_act) {
-  auto h = m_conv1(lrelu(x));
-  h = h + lrelu(m_emb(emb_act)).unsqueeze(-1).unsqueeze(-1);  // §3: per-channel level shift
+  return conditioned(x, unconditioned(x), emb_act);
+}
+
+torch::Tensor EbmBlockImpl::unconditioned(const torch::Tensor& x) { return m_conv1(lrelu(x)); }
+
+torch::Tensor EbmBlockImpl::conditioned(const torch::Tensor& x, const torch::Tensor& u,
+                                        const torch::Tensor& emb_act) {
+  auto h = u + lrelu(m_emb(emb_act)).unsqueeze(-1).unsqueeze(-1);  // §3: per-channel level shift
   h = m_conv2(lrelu(h)) * m_gain;
   return h + (m_skip ? m_skip(x) : x);
 }
@@ -43,10 +49,17 @@ ConvEnergyImpl::ConvEnergyImpl(const NetworkConfig& config, int64_t channels, in
 }
 
 torch::Tensor ConvEnergyImpl::energy(const torch::Tensor& y, const torch::Tensor& emb) {
+  return energyStacked(y, emb, 1);
+}
+
+torch::Tensor ConvEnergyImpl::energyStacked(const torch::Tensor& y, const torch::Tensor& emb,
+                                            int64_t n) {
   const auto emb_act = lrelu(emb);
-  auto h = m_in(y);
+  const auto x = m_in(y);
+  auto h = m_blocks[0]->conditioned(repeatBatch(x, n),
+                                    repeatBatch(m_blocks[0]->unconditioned(x), n), emb_act);
   for (size_t b = 0; b < m_blocks.size(); ++b) {
-    h = m_blocks[b](h, emb_act);
+    if (b > 0) h = m_blocks[b](h, emb_act);
     if (m_poolAfter[b]) h = torch::avg_pool2d(h, 2);
   }
   // §3 head: ReLU, sum over space, dot product with Linear(act(emb)).

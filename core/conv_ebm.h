@@ -10,6 +10,11 @@ class EbmBlockImpl : public torch::nn::Module {
  public:
   EbmBlockImpl(int64_t in, int64_t out, int64_t emb_width, bool spectral);
   torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& emb_act);
+  // conv1(act(x)): the part of the block that does not see the condition.
+  torch::Tensor unconditioned(const torch::Tensor& x);
+  // The rest, given x and u = unconditioned(x).
+  torch::Tensor conditioned(const torch::Tensor& x, const torch::Tensor& u,
+                            const torch::Tensor& emb_act);
 
  private:
   SNConv2d m_conv1{nullptr}, m_conv2{nullptr}, m_skip{nullptr};
@@ -22,6 +27,9 @@ class ConvEnergyImpl : public EnergyNetImpl {
  public:
   ConvEnergyImpl(const NetworkConfig& config, int64_t channels, int64_t num_classes);
   torch::Tensor energy(const torch::Tensor& y, const torch::Tensor& emb) override;
+  // The input convolution and the first block's first convolution see y alone: they run once
+  // on B rows for all n terms, not on n·B (the same numbers as repeating y).
+  torch::Tensor energyStacked(const torch::Tensor& y, const torch::Tensor& emb, int64_t n) override;
 
  private:
   SNConv2d m_in{nullptr};

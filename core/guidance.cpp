@@ -60,12 +60,7 @@ StackedTerms::StackedTerms(const Condition& condition, const torch::Tensor& lamb
   identity = terms == 1 && condition.terms.front().weight == 1.0;
 }
 
-torch::Tensor StackedTerms::stack(const torch::Tensor& x) const {
-  if (terms == 1) return x;
-  std::vector<int64_t> reps(x.dim(), 1);
-  reps[0] = terms;
-  return x.repeat(reps);
-}
+torch::Tensor StackedTerms::stack(const torch::Tensor& x) const { return repeatBatch(x, terms); }
 
 torch::Tensor StackedTerms::combine(const torch::Tensor& out) const {
   if (identity) return out;  // decided once: combine() runs every Langevin step
@@ -86,7 +81,7 @@ GuidedEnergy::GuidedEnergy(EnergyNetImpl& ebm, const Condition& condition,
 }
 
 torch::Tensor GuidedEnergy::operator()(const torch::Tensor& y) {
-  return m_stacked.combine(m_ebm.energy(m_stacked.stack(y), m_emb));
+  return m_stacked.combine(m_ebm.energyStacked(y, m_emb, m_stacked.terms));
 }
 
 GuidedInitializer::GuidedInitializer(InitializerNetImpl& initializer, const Condition& condition,

@@ -8,6 +8,13 @@
 
 namespace cdrl {
 
+torch::Tensor repeatBatch(const torch::Tensor& x, int64_t n) {
+  if (n == 1) return x;
+  std::vector<int64_t> reps(x.dim(), 1);
+  reps[0] = n;
+  return x.repeat(reps);
+}
+
 namespace {
 
 void requireImageShape(const std::vector<int64_t>& shape, const NetworkConfig& config,

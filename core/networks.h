@@ -13,6 +13,9 @@
 
 namespace cdrl {
 
+// [B, ...] → [n·B, ...]: n copies of the batch, copy k in rows k·B … (k + 1)·B − 1.
+torch::Tensor repeatBatch(const torch::Tensor& x, int64_t n);
+
 // F_θ(y; λ, c) → one scalar per sample; higher = more probable.
 class EnergyNetImpl : public torch::nn::Module {
  public:
@@ -21,6 +24,12 @@ class EnergyNetImpl : public torch::nn::Module {
     return m_embedding(lambda, label);
   }
   virtual torch::Tensor energy(const torch::Tensor& y, const torch::Tensor& emb) = 0;
+  // F under n conditions at once (§7's terms): y [B, ...] is shared by every term, emb [n·B, E]
+  // stacks the terms' embeddings (copy k of the batch with term k) → [n·B]. The default repeats
+  // y; a network whose first layers do not see the condition runs those once.
+  virtual torch::Tensor energyStacked(const torch::Tensor& y, const torch::Tensor& emb, int64_t n) {
+    return energy(repeatBatch(y, n), emb);
+  }
 
  protected:
   ConditionEmbedding m_embedding{nullptr};

@@ -45,7 +45,7 @@ int main(int argc, char** argv) {
                                  "path");
   parser.addOptions({follow, screenshot, delay, tab, score});
   parser.process(app);
-  cdrl::configureThreads();
+  cdrl::configureRuntime();
 
   cdrl::studio::MainWindow window;
   window.show();

@@ -4,6 +4,7 @@
 #include "langevin.h"
 #include "model.h"
 #include "preset.h"
+#include "test_support.h"
 
 #include <QtTest>
 
@@ -45,6 +46,7 @@ class TestGuidance : public QObject {
   void noneIsUnconditional();
   void constructorsGiveWeightsSummingToOne();
   void guidedGradientIsCombinedGradient();
+  void convNetworkSharesUnconditionedLayersExactly();
   void guidedInitializer_data();
   void guidedInitializer();
 
@@ -288,6 +290,53 @@ void TestGuidance::guidedGradientIsCombinedGradient() {
                   (1 + w) * magnitude(energy(2, m_y)) + w * magnitude(energy(0, m_y))));
 }
 
+// The conv EBM runs its first layers once for all terms (energyStacked): F and ∇F must still be
+// §7's combination of separate passes, one per label.
+void TestGuidance::convNetworkSharesUnconditionedLayersExactly() {
+  torch::manual_seed(27);
+  cdrl::ModelConfig config = cdrl::test::smallImageConfig();
+  config.num_classes = 3;
+  config.class_names = {"a", "b", "c"};
+  cdrl::Model model(config, torch::kCPU);
+  auto& ebm = *model.ebm();
+  {
+    torch::NoGradGuard no_grad;
+    for (auto& p : ebm.parameters()) p.add_(0.3 * torch::randn_like(p));
+  }
+  cdrl::powerIterate(ebm);
+  ebm.eval();
+  const int64_t B = 3;
+  const auto lambda = torch::linspace(-3.0, 6.0, B);
+  const auto y = torch::randn({B, 1, 28, 28});
+  auto single = [&](int64_t label) {
+    torch::Tensor emb;
+    {
+      torch::NoGradGuard no_grad;
+      emb = ebm.embed(lambda, torch::full({B}, label, torch::kLong));
+    }
+    auto y_var = y.clone().requires_grad_(true);
+    const auto f = ebm.energy(y_var, emb);
+    const auto g = torch::autograd::grad({f.sum()}, {y_var})[0];
+    return std::pair{f.detach().to(torch::kDouble), g.to(torch::kDouble)};
+  };
+  const Condition condition = Condition::composed({{1, 1.0}, {2, 0.5}, {3, 1.5}});
+  auto F_expected = torch::zeros({B}, torch::kDouble);
+  auto grad_expected = torch::zeros(y.sizes(), torch::kDouble);
+  for (const auto& term : condition.terms) {
+    const auto [f, g] = single(term.label);
+    F_expected = F_expected + term.weight * f;
+    grad_expected = grad_expected + term.weight * g;
+  }
+  QVERIFY((single(1).first - single(3).first).abs().max().item<double>() > 1e-3);  // labels matter
+  cdrl::GuidedEnergy composed(ebm, condition, lambda);
+  const auto [F, grad] = cdrl::energyAndGradient(std::ref(composed), y);
+  QVERIFY2(torch::allclose(F.to(torch::kDouble), F_expected, 1e-5, 1e-5 * magnitude(F_expected)),
+           qPrintable(QString("max diff %1")
+                          .arg((F.to(torch::kDouble) - F_expected).abs().max().item<double>())));
+  QVERIFY(torch::allclose(grad.to(torch::kDouble), grad_expected, 1e-4,
+                          1e-5 * magnitude(grad_expected)));
+}
+
 void TestGuidance::guidedInitializer_data() {
   QTest::addColumn<QString>("kind");
   QTest::newRow("guided c=1 w=2") << "guided";
@@ -305,13 +354,19 @@ void TestGuidance::guidedInitializer() {
   if (kind == "guided") expected_terms = {{1, 3.0}, {0, -2.0}};
   if (kind == "composed") expected_terms = {{1, 0.7}, {2, 1.3}, {0, -1.0}};
   if (kind == "composed3") expected_terms = {{1, 1}, {2, 1}, {3, 1}, {0, -2.0}};
+  torch::manual_seed(11);  // the input does not depend on which tests ran before
   const auto x = torch::randn({kBatch, 2});
   const auto expected = combinedProposal(expected_terms, x);
   cdrl::GuidedInitializer init(*m_model->initializer(), condition, m_lambda);
   torch::NoGradGuard no_grad;
   const auto actual = init(x);
   QCOMPARE(actual.sizes(), x.sizes());
-  QVERIFY2(torch::allclose(actual.to(torch::kDouble), expected, 1e-5, 1e-5),
+  // Float proposals combined with weights up to 3: compare relative to the terms' size, as the
+  // energy tests do.
+  double scale = 0;
+  for (const auto& t : expected_terms)
+    scale += std::abs(t.weight) * magnitude(proposal(t.label, x));
+  QVERIFY2(closeTo(actual, expected, scale),
            qPrintable(QString("max diff %1")
                           .arg((actual.to(torch::kDouble) - expected).abs().max().item<double>())));
 }
