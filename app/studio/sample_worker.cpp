@@ -43,6 +43,7 @@ void SampleWorker::load(const QString& path) {
     const Checkpoint checkpoint = readCheckpoint(path.toStdString());
     const auto device = selectDevice(DevicePreference::Auto);
     m_model = loadModel(checkpoint, device);
+    m_landscapeKey.clear();  // another model's landscape
     const ModelConfig& c = m_model->config();
     ModelSummary s;
     s.path = path;
@@ -98,11 +99,22 @@ void SampleWorker::run(const SampleSettings& settings) {
   try {
     SampleOptions options = toOptions(settings, m_model->config());
     if (!m_model->config().isImage()) {
-      LandscapeOptions landscape;
-      landscape.use_ema = options.use_ema;
-      landscape.condition = options.condition;
-      Q_EMIT landscapeReady(
-          toLandscapeGrid(energyLandscape(*m_model, landscape, &m_cancel), options.run_id));
+      // The landscape depends on the weights and the condition only: a new seed, count or K'
+      // re-samples without recomputing it.
+      QString key = options.use_ema ? "ema" : "raw";
+      for (const ConditionTerm& t : options.condition.terms)
+        key += QString(" %1:%2").arg(t.label).arg(t.weight, 0, 'g', 17);
+      if (key != m_landscapeKey) {
+        LandscapeOptions landscape;
+        landscape.use_ema = options.use_ema;
+        landscape.condition = options.condition;
+        m_landscape = toLandscapeGrid(energyLandscape(*m_model, landscape, &m_cancel), 0);
+        // A cancelled computation is partial: not kept.
+        const bool complete = m_landscape.levels.size() == m_model->config().schedule.T;
+        m_landscapeKey = complete ? key : QString();
+      }
+      m_landscape.run_id = options.run_id;
+      Q_EMIT landscapeReady(m_landscape);
     }
     options.keep_steps = true;  // the view replays the Langevin steps of the samples it shows
     options.keep_samples = kFrameSamples;

@@ -82,6 +82,8 @@ class SampleWorker : public QObject {
 
  private:
   std::unique_ptr<Model> m_model;
+  LandscapeGrid m_landscape;  // 2-D models: the latest, for the weights and condition of
+  QString m_landscapeKey;     // this key (empty: none kept)
   std::atomic<bool> m_cancel{false};
 };
 
