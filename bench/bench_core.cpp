@@ -220,6 +220,7 @@ struct WorkloadArgs {
   uint64_t seed = 0;      // noise / training seed
   bool raw = false;       // raw instead of EMA weights (sampling)
   bool kernels = true;    // also time the Langevin chain and its convolutions alone
+  int shards = 0;         // sampling: SampleOptions::shards (1 = one batch over all threads)
 };
 
 Workload workloadFromString(const std::string& name) {
@@ -384,6 +385,7 @@ int runWorkload(const WorkloadArgs& a) {
     sopts.steps = a.steps;
     sopts.use_ema = !a.raw;
     sopts.condition = condition;
+    sopts.shards = a.shards;
     chain_steps = a.steps > 0 ? a.steps : K;
     t = timed(a.repeats, [&] { sample(*model, sopts); });
     // T proposals and K' chain steps (forward + input gradient) per level, then Tweedie; every
@@ -394,6 +396,7 @@ int runWorkload(const WorkloadArgs& a) {
     out["levels"] = T;
     out["terms"] = condition.terms.size();
     out["images_per_s"] = B / t.best_s;
+    out["shards"] = a.shards;
   }
   out["best_s"] = t.best_s;
   out["median_s"] = t.median_s;
@@ -439,6 +442,8 @@ int main(int argc, char** argv) {
   app.add_option("--guidance", w.guidance, "guided: weight w")->capture_default_str();
   app.add_option("--concepts", w.concepts, "compose: labels 'c[:w],…' (1..C)");
   app.add_option("--seed", w.seed, "Seed")->capture_default_str();
+  app.add_option("--shards", w.shards, "Sampling: batch parts on separate cores (0 = per thread)")
+      ->capture_default_str();
   app.add_flag("--raw", w.raw, "Sample with the raw weights instead of the EMA ones");
   app.add_flag("!--no-kernels", w.kernels, "Skip timing the chain and its convolutions alone");
   CLI11_PARSE(app, argc, argv);

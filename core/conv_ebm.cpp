@@ -1,5 +1,7 @@
 #include "conv_ebm.h"
 
+#include "pooling.h"
+
 namespace cdrl {
 
 namespace {
@@ -52,15 +54,20 @@ torch::Tensor ConvEnergyImpl::energy(const torch::Tensor& y, const torch::Tensor
   return energyStacked(y, emb, 1);
 }
 
-torch::Tensor ConvEnergyImpl::energyStacked(const torch::Tensor& y, const torch::Tensor& emb,
-                                            int64_t n) {
+std::vector<torch::Tensor> ConvEnergyImpl::prefix(const torch::Tensor& y) {
+  auto x = m_in(y);
+  auto u = m_blocks[0]->unconditioned(x);
+  return {x, u};
+}
+
+torch::Tensor ConvEnergyImpl::energyFromPrefix(const std::vector<torch::Tensor>& prefix_out,
+                                               const torch::Tensor& emb, int64_t n) {
   const auto emb_act = lrelu(emb);
-  const auto x = m_in(y);
-  auto h = m_blocks[0]->conditioned(repeatBatch(x, n),
-                                    repeatBatch(m_blocks[0]->unconditioned(x), n), emb_act);
+  auto h = m_blocks[0]->conditioned(repeatBatch(prefix_out[0], n), repeatBatch(prefix_out[1], n),
+                                    emb_act);
   for (size_t b = 0; b < m_blocks.size(); ++b) {
     if (b > 0) h = m_blocks[b](h, emb_act);
-    if (m_poolAfter[b]) h = torch::avg_pool2d(h, 2);
+    if (m_poolAfter[b]) h = meanPool2x(h);
   }
   // §3 head: ReLU, sum over space, dot product with Linear(act(emb)).
   const auto pooled = torch::relu(h).sum({2, 3});

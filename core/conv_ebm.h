@@ -27,9 +27,11 @@ class ConvEnergyImpl : public EnergyNetImpl {
  public:
   ConvEnergyImpl(const NetworkConfig& config, int64_t channels, int64_t num_classes);
   torch::Tensor energy(const torch::Tensor& y, const torch::Tensor& emb) override;
-  // The input convolution and the first block's first convolution see y alone: they run once
-  // on B rows for all n terms, not on n·B (the same numbers as repeating y).
-  torch::Tensor energyStacked(const torch::Tensor& y, const torch::Tensor& emb, int64_t n) override;
+  // The input convolution and the first block's first convolution see y alone: {x, u} with
+  // x = in(y), u = block0.unconditioned(x), run once on B rows for all n terms.
+  std::vector<torch::Tensor> prefix(const torch::Tensor& y) override;
+  torch::Tensor energyFromPrefix(const std::vector<torch::Tensor>& prefix_out,
+                                 const torch::Tensor& emb, int64_t n) override;
 
  private:
   SNConv2d m_in{nullptr};

@@ -37,6 +37,7 @@ struct StackedTerms {
   torch::Tensor lambda;   // [n·B]
   torch::Tensor weights;  // [n] float
   int64_t terms = 1;
+  int64_t batch = 0;      // B
   bool identity = false;  // a single term of weight 1: combine() passes through
 
   StackedTerms(const Condition& condition, const torch::Tensor& lambda);
@@ -44,6 +45,10 @@ struct StackedTerms {
   torch::Tensor stack(const torch::Tensor& x) const;
   // [n·B, ...] → Σ_k w_k · out_k, [B, ...]
   torch::Tensor combine(const torch::Tensor& out) const;
+  // Terms first … first + m − 1 only: [m·B, ...] → Σ_k w_k · out_k over those terms.
+  torch::Tensor combinePart(const torch::Tensor& out, int64_t first) const;
+  // Terms per pass for passes of at most `max_rows` stacked rows (≥ 1; 0 = all terms at once).
+  int64_t termsPerPass(int64_t max_rows) const;
 };
 
 // The guided energy of one level: embeddings of every term computed once, then each call runs one
@@ -52,6 +57,13 @@ class GuidedEnergy {
  public:
   GuidedEnergy(EnergyNetImpl& ebm, const Condition& condition, const torch::Tensor& lambda);
   torch::Tensor operator()(const torch::Tensor& y);  // [B]
+
+  // F(y) and ∇_y F(y), parameters constant (as energyAndGradient). The network's condition-free
+  // prefix runs once; the terms run in passes of at most `max_rows` stacked rows (at least one
+  // term each; 0 = all terms in one pass), each pass's graph freed before the next, so the
+  // memory held grows with max_rows, not with the number of terms.
+  std::pair<torch::Tensor, torch::Tensor> withGradient(const torch::Tensor& y,
+                                                       int64_t max_rows = 0);
 
  private:
   EnergyNetImpl& m_ebm;
@@ -64,7 +76,9 @@ class GuidedInitializer {
  public:
   GuidedInitializer(InitializerNetImpl& initializer, const Condition& condition,
                     const torch::Tensor& lambda);
-  torch::Tensor operator()(const torch::Tensor& x);
+  // The terms in passes of at most `max_rows` stacked rows (at least one term each; 0 = one
+  // pass), as GuidedEnergy::withGradient.
+  torch::Tensor operator()(const torch::Tensor& x, int64_t max_rows = 0);
 
  private:
   InitializerNetImpl& m_init;

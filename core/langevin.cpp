@@ -47,8 +47,8 @@ torch::Tensor langevinStep(const torch::Tensor& y, const torch::Tensor& x_i,
 }
 
 LangevinResult langevinRefine(const torch::Tensor& y_hat, const torch::Tensor& x_i,
-                              const LangevinCoefficients& coeff, const EnergyFunction& energy,
-                              const LangevinOptions& options, torch::Generator generator,
+                              const LangevinCoefficients& coeff, const EnergyGradient& energy,
+                              const LangevinOptions& options, const LangevinNoise& noise,
                               const std::atomic<bool>* cancel) {
   LangevinResult result;
   auto y = y_hat.detach();
@@ -58,11 +58,10 @@ LangevinResult langevinRefine(const torch::Tensor& y_hat, const torch::Tensor& x
       result.cancelled = true;
       break;
     }
-    auto [F, grad_F] = energyAndGradient(energy, y);
+    auto [F, grad_F] = energy(y);
     torch::NoGradGuard no_grad;
     torch::Tensor eps;
-    // Noise is drawn on the CPU generator so a seed gives the same chain on every device.
-    if (options.noise) eps = torch::randn(y.sizes(), generator).to(y.device());
+    if (options.noise) eps = noise(k, y);
     y = langevinStep(y, x_i, grad_F, coeff, eps);
     ++result.steps_done;
     if (options.record) {
@@ -78,6 +77,19 @@ LangevinResult langevinRefine(const torch::Tensor& y_hat, const torch::Tensor& x
   }
   result.y = y;
   return result;
+}
+
+LangevinResult langevinRefine(const torch::Tensor& y_hat, const torch::Tensor& x_i,
+                              const LangevinCoefficients& coeff, const EnergyFunction& energy,
+                              const LangevinOptions& options, torch::Generator generator,
+                              const std::atomic<bool>* cancel) {
+  const LangevinNoise draw = [&generator](int, const torch::Tensor& y) {
+    return torch::randn(y.sizes(), generator).to(y.device());
+  };
+  const EnergyGradient autograd = [&energy](const torch::Tensor& y) {
+    return energyAndGradient(energy, y);
+  };
+  return langevinRefine(y_hat, x_i, coeff, autograd, options, draw, cancel);
 }
 
 }  // namespace cdrl

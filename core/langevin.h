@@ -13,6 +13,10 @@ namespace cdrl {
 
 // F(y) → [B], with autograd history w.r.t. y.
 using EnergyFunction = std::function<torch::Tensor(const torch::Tensor& y)>;
+// y → (F(y) [B], ∇_y F(y)), both detached, for energies that compute their own gradient
+// (GuidedEnergy::withGradient).
+using EnergyGradient =
+    std::function<std::pair<torch::Tensor, torch::Tensor>(const torch::Tensor& y)>;
 
 // Per-sample constants of the update y ← y + a·∇F − b·(y − x_i) + σ·ε, broadcastable to y.
 // With step variance h = s_i²·K/K' (§4: s_i scaled by sqrt(K/K') for K' sampling steps) and the
@@ -55,7 +59,19 @@ torch::Tensor langevinStep(const torch::Tensor& y, const torch::Tensor& x_i,
                            const torch::Tensor& grad_F, const LangevinCoefficients& coeff,
                            const torch::Tensor& eps);
 
+// ε for step k (0-based) of a chain now at y: drawn as the step needs it, or a part of noise drawn
+// ahead (the sampler draws a level's noise for the whole batch, then refines parts of it on
+// separate cores, so a seed gives the same samples however the batch is split).
+using LangevinNoise = std::function<torch::Tensor(int k, const torch::Tensor& y)>;
+
 // K' steps from the proposal ŷ. Stops between steps once `cancel` is set.
+LangevinResult langevinRefine(const torch::Tensor& y_hat, const torch::Tensor& x_i,
+                              const LangevinCoefficients& coeff, const EnergyGradient& energy,
+                              const LangevinOptions& options, const LangevinNoise& noise,
+                              const std::atomic<bool>* cancel = nullptr);
+
+// The same for an energy differentiated by autograd (energyAndGradient), ε drawn from `generator`
+// on the CPU at each step, so a seed gives the same chain on every device.
 LangevinResult langevinRefine(const torch::Tensor& y_hat, const torch::Tensor& x_i,
                               const LangevinCoefficients& coeff, const EnergyFunction& energy,
                               const LangevinOptions& options, torch::Generator generator,

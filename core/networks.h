@@ -24,11 +24,18 @@ class EnergyNetImpl : public torch::nn::Module {
     return m_embedding(lambda, label);
   }
   virtual torch::Tensor energy(const torch::Tensor& y, const torch::Tensor& emb) = 0;
-  // F under n conditions at once (§7's terms): y [B, ...] is shared by every term, emb [n·B, E]
-  // stacks the terms' embeddings (copy k of the batch with term k) → [n·B]. The default repeats
-  // y; a network whose first layers do not see the condition runs those once.
-  virtual torch::Tensor energyStacked(const torch::Tensor& y, const torch::Tensor& emb, int64_t n) {
-    return energy(repeatBatch(y, n), emb);
+  // F under n conditions at once (§7's terms), in two parts so a network whose first layers do
+  // not see the condition runs those once for every term: `prefix` maps y [B, ...] to those
+  // layers' outputs (default: y itself), `energyFromPrefix` the rest, given the prefix outputs
+  // (each [B, ...], shared by every term) and emb [n·B, E] stacking the terms' embeddings (copy
+  // k of the batch with term k) → [n·B].
+  virtual std::vector<torch::Tensor> prefix(const torch::Tensor& y) { return {y}; }
+  virtual torch::Tensor energyFromPrefix(const std::vector<torch::Tensor>& prefix_out,
+                                         const torch::Tensor& emb, int64_t n) {
+    return energy(repeatBatch(prefix_out.front(), n), emb);
+  }
+  torch::Tensor energyStacked(const torch::Tensor& y, const torch::Tensor& emb, int64_t n) {
+    return energyFromPrefix(prefix(y), emb, n);
   }
 
  protected:

@@ -1,7 +1,11 @@
 #include "sampler.h"
 
 #include "langevin.h"
+#include "shard_pool.h"
 
+#include <algorithm>
+#include <functional>
+#include <numeric>
 #include <stdexcept>
 
 namespace cdrl {
@@ -9,6 +13,7 @@ namespace cdrl {
 void SampleOptions::validate(const ModelConfig& config) const {
   if (count < 1) throw std::invalid_argument("sample: count must be at least 1");
   if (steps < 0) throw std::invalid_argument("sample: steps must be ≥ 0 (0 = the model's K)");
+  if (shards < 0) throw std::invalid_argument("sample: shards must be ≥ 0 (0 = one per thread)");
   condition.validate(config.num_classes);
 }
 
@@ -35,6 +40,60 @@ torch::Tensor tweedieDenoise(const Schedule& schedule, const EnergyFunction& ene
   return (x_0 + (1.0 - L0.alpha_bar) * sqrt_m1 * grad_y / s2_prime) / std::sqrt(L0.alpha_bar);
 }
 
+namespace {
+
+// Stacked rows per pass of the guided energy on the CPU: at 32 rows per core the convolutions are
+// already as fast per row as at 128 (docs/benchmarks.md), and one term's graph is held at a time.
+constexpr int64_t kCpuTermRows = 32;
+
+// One level's work on rows [begin, end) of the batch: proposal, chain and the refined energy.
+struct LevelPart {
+  torch::Tensor y_hat;
+  LangevinResult chain;
+  double energy_refined_sum = 0;
+};
+
+// Splits a level over the cores when the batch is big enough for each part to keep a core busy.
+std::vector<RowRange> levelParts(const SampleOptions& options, torch::Device device,
+                                 int64_t example_size, ShardPool* pool) {
+  const int parts = options.shards == 0 ? (pool ? pool->workers() : 1)
+                                        : std::min(options.shards, pool ? pool->workers() : 1);
+  if (!device.is_cpu() || parts < 2) return {{0, options.count}};
+  // Below ~4 k values per part the per-op overhead, not arithmetic, dominates (toy2d).
+  const int64_t min_rows = std::max<int64_t>(1, (4096 + example_size - 1) / example_size);
+  return splitRows(options.count, parts, min_rows);
+}
+
+// Merges the parts' chains in row order; the per-step means are weighted by rows.
+LangevinResult mergeChains(const std::vector<LevelPart>& parts, const std::vector<RowRange>& rows,
+                           int64_t B) {
+  LangevinResult merged;
+  std::vector<torch::Tensor> y;
+  merged.steps_done = parts.front().chain.steps_done;
+  for (size_t p = 0; p < parts.size(); ++p) {
+    const auto& chain = parts[p].chain;
+    y.push_back(chain.y);
+    merged.cancelled = merged.cancelled || chain.cancelled;
+    merged.steps_done = std::min(merged.steps_done, chain.steps_done);
+    const double share = static_cast<double>(rows[p].size()) / static_cast<double>(B);
+    merged.energy.resize(chain.energy.size(), 0.0);
+    merged.displacement.resize(chain.displacement.size(), 0.0);
+    for (size_t k = 0; k < chain.energy.size(); ++k) merged.energy[k] += share * chain.energy[k];
+    for (size_t k = 0; k < chain.displacement.size(); ++k)
+      merged.displacement[k] += share * chain.displacement[k];
+  }
+  merged.y = torch::cat(y);
+  if (merged.cancelled) return merged;
+  for (size_t k = 0; k < parts.front().chain.steps.size(); ++k) {
+    std::vector<torch::Tensor> step;
+    for (const auto& part : parts) step.push_back(part.chain.steps[k]);
+    merged.steps.push_back(torch::cat(step));
+  }
+  return merged;
+}
+
+}  // namespace
+
 // Algorithm 2.
 SampleResult sample(Model& model, const SampleOptions& options, const LevelCallback& on_level,
                     const std::atomic<bool>* cancel) {
@@ -53,6 +112,14 @@ SampleResult sample(Model& model, const SampleOptions& options, const LevelCallb
   std::vector<int64_t> shape = {B};
   shape.insert(shape.end(), model.config().data_shape.begin(), model.config().data_shape.end());
   auto randn = [&](void) { return torch::randn(shape, gen).to(device); };
+  ShardPool* pool = cpuShardPool();
+  const auto rows = levelParts(
+      options, device,
+      std::accumulate(shape.begin() + 1, shape.end(), int64_t{1}, std::multiplies<>()), pool);
+  // CPU: guidance / composition terms in passes of ≤ kCpuTermRows rows
+  // (GuidedEnergy::withGradient), as fast there as one stacked pass, and the memory of one or two
+  // terms, not of all of them.
+  const int64_t max_rows = device.is_cpu() ? kCpuTermRows : 0;
 
   SampleResult result;
   result.run_id = options.run_id;
@@ -61,36 +128,69 @@ SampleResult sample(Model& model, const SampleOptions& options, const LevelCallb
   for (int i = T; i >= 1; --i) {
     if (cancel && cancel->load()) break;
     const auto& L = schedule.level(i);
-    GuidedInitializer g(nets.initializer, options.condition, levelLambda(schedule, i, B, device));
-    GuidedEnergy F(nets.ebm, options.condition, levelLambda(schedule, i - 1, B, device));
-    // §5 step 4: ŷ = g(x_i) + sqrt(β̃_i·m_i)·ε''.
-    auto y_hat = g(x);
+    // All of the level's noise first, in the order a single chain draws it, then parts of it.
     const auto eps = randn();
-    if (options.noise) y_hat = y_hat + std::sqrt(L.beta_tilde * L.m) * eps;
+    std::vector<torch::Tensor> chain_noise;
+    if (options.noise)
+      for (int k = 0; k < steps; ++k) chain_noise.push_back(randn());
     const auto levels = torch::full({1}, i, torch::TensorOptions(device).dtype(torch::kLong));
     const auto coeff = langevinCoefficients(schedule, levels, steps, x.dim() - 1);
-    LangevinOptions lopts;
-    lopts.steps = steps;
-    lopts.noise = options.noise;
-    lopts.keep_steps = options.keep_steps;
-    lopts.keep_samples = options.keep_samples;
-    auto chain = langevinRefine(y_hat, x, coeff, std::ref(F), lopts, gen, cancel);
+    std::vector<LevelPart> parts(rows.size());
+    auto refine = [&](size_t p, RowRange r) {
+      torch::NoGradGuard part_no_grad;  // grad mode is per thread
+      const int64_t n = r.size();
+      const auto x_part = x.slice(0, r.begin, r.end);
+      GuidedInitializer g(nets.initializer, options.condition, levelLambda(schedule, i, n, device));
+      GuidedEnergy F(nets.ebm, options.condition, levelLambda(schedule, i - 1, n, device));
+      // §5 step 4: ŷ = g(x_i) + sqrt(β̃_i·m_i)·ε''.
+      auto y_hat = g(x_part, max_rows);
+      if (options.noise)
+        y_hat = y_hat + std::sqrt(L.beta_tilde * L.m) * eps.slice(0, r.begin, r.end);
+      LangevinOptions lopts;
+      lopts.steps = steps;
+      lopts.noise = options.noise;
+      lopts.keep_steps = options.keep_steps;
+      lopts.keep_samples =
+          options.keep_samples < 0 ? -1 : std::clamp<int64_t>(options.keep_samples - r.begin, 0, n);
+      const LangevinNoise noise = [&](int k, const torch::Tensor&) {
+        return chain_noise[static_cast<size_t>(k)].slice(0, r.begin, r.end);
+      };
+      const EnergyGradient F_grad = [&](const torch::Tensor& y) {
+        return F.withGradient(y, max_rows);
+      };
+      parts[p].chain = langevinRefine(y_hat, x_part, coeff, F_grad, lopts, noise, cancel);
+      parts[p].y_hat = y_hat;
+      if (on_level && !parts[p].chain.cancelled)
+        parts[p].energy_refined_sum = F(parts[p].chain.y).sum().item<double>();
+    };
+    if (rows.size() > 1) {
+      pool->run(rows, refine);
+    } else {
+      refine(0, rows.front());
+    }
+    auto chain = mergeChains(parts, rows, B);
     if (chain.cancelled) break;
     const auto x_prev = chain.y / std::sqrt(L.m);  // x_{i−1} = ỹ / sqrt(m_i)
     if (on_level) {
+      std::vector<torch::Tensor> y_hat;
+      double energy_refined = 0;
+      for (const auto& part : parts) {
+        y_hat.push_back(part.y_hat);
+        energy_refined += part.energy_refined_sum;
+      }
       LevelTrace trace;
       trace.run_id = options.run_id;
       trace.level = i;
       trace.levels = T;
       trace.x_i = cpu(x);
-      trace.y_hat = cpu(y_hat);
+      trace.y_hat = cpu(torch::cat(y_hat));
       trace.y_tilde = cpu(chain.y);
       trace.x_prev = cpu(x_prev);
       trace.steps = std::move(chain.steps);
       trace.step_energy = chain.energy;
       trace.step_displacement = chain.displacement;
       trace.energy_proposal = chain.energy.empty() ? 0.0 : chain.energy.front();
-      trace.energy_refined = F(chain.y).mean().item<double>();
+      trace.energy_refined = energy_refined / static_cast<double>(B);
       on_level(trace);
     }
     x = x_prev;

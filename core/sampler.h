@@ -25,6 +25,7 @@ struct SampleOptions {
   int64_t keep_samples = -1;  // with keep_steps: only the first N samples' steps (−1 = all)
   bool denoise = true;        // final Tweedie step (§6)
   Condition condition = Condition::none();  // guidance / composition (§7)
+  int shards = 0;      // CPU: batch parts refined on separate cores (0 = one per thread, 1 = whole)
   int64_t run_id = 0;  // echoed in every report, so callers can drop stale results
 
   // Throws std::invalid_argument naming the bad field.

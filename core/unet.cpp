@@ -1,5 +1,7 @@
 #include "unet.h"
 
+#include "pooling.h"
+
 #include <algorithm>
 #include <cmath>
 
@@ -22,7 +24,7 @@ torch::Tensor resample(const torch::Tensor& x, Resample how) {
   namespace F = torch::nn::functional;
   switch (how) {
     case Resample::Down:
-      return torch::avg_pool2d(x, 2);
+      return meanPool2x(x);
     case Resample::Up:
       return F::interpolate(x, F::InterpolateFuncOptions()
                                    .scale_factor(std::vector<double>{2.0, 2.0})
@@ -69,8 +71,9 @@ AttentionImpl::AttentionImpl(int64_t channels, int64_t groups) {
 torch::Tensor AttentionImpl::forward(const torch::Tensor& x) {
   const auto b = x.size(0), c = x.size(1), h = x.size(2), w = x.size(3);
   const auto qkv = m_qkv(m_norm(x)).reshape({b, 3, c, h * w}).unbind(1);
-  const auto weights =
-      torch::softmax(torch::bmm(qkv[0].transpose(1, 2), qkv[1]) / std::sqrt(double(c)), -1);
+  // softmax(qᵀk/√c), the scale applied to q: c·hw values to scale instead of (hw)².
+  const auto q = qkv[0] * (1.0 / std::sqrt(double(c)));
+  const auto weights = torch::softmax(torch::bmm(q.transpose(1, 2), qkv[1]), -1);
   const auto out = torch::bmm(qkv[2], weights.transpose(1, 2)).reshape({b, c, h, w});
   return x + m_proj(out);
 }

@@ -46,6 +46,7 @@ class TestGuidance : public QObject {
   void noneIsUnconditional();
   void constructorsGiveWeightsSummingToOne();
   void guidedGradientIsCombinedGradient();
+  void convNetworkSharesUnconditionedLayersExactly_data();
   void convNetworkSharesUnconditionedLayersExactly();
   void guidedInitializer_data();
   void guidedInitializer();
@@ -290,9 +291,20 @@ void TestGuidance::guidedGradientIsCombinedGradient() {
                   (1 + w) * magnitude(energy(2, m_y)) + w * magnitude(energy(0, m_y))));
 }
 
-// The conv EBM runs its first layers once for all terms (energyStacked): F and ∇F must still be
-// §7's combination of separate passes, one per label.
+// The conv EBM runs its first layers once for all terms (energyStacked), and withGradient runs the
+// terms in passes of at most max_rows rows: F and ∇F must still be §7's combination of separate
+// passes, one per label, however the terms are split.
+void TestGuidance::convNetworkSharesUnconditionedLayersExactly_data() {
+  QTest::addColumn<int>("max_rows");  // −1: autograd through operator() (energyAndGradient)
+  QTest::newRow("autograd, one pass") << -1;
+  QTest::newRow("withGradient, one pass") << 0;
+  QTest::newRow("one term per pass") << 3;
+  QTest::newRow("two terms per pass") << 6;
+  QTest::newRow("three terms, then one") << 9;
+}
+
 void TestGuidance::convNetworkSharesUnconditionedLayersExactly() {
+  QFETCH(int, max_rows);
   torch::manual_seed(27);
   cdrl::ModelConfig config = cdrl::test::smallImageConfig();
   config.num_classes = 3;
@@ -305,7 +317,7 @@ void TestGuidance::convNetworkSharesUnconditionedLayersExactly() {
   }
   cdrl::powerIterate(ebm);
   ebm.eval();
-  const int64_t B = 3;
+  const int64_t B = 3;  // max_rows above counts in these rows
   const auto lambda = torch::linspace(-3.0, 6.0, B);
   const auto y = torch::randn({B, 1, 28, 28});
   auto single = [&](int64_t label) {
@@ -328,8 +340,11 @@ void TestGuidance::convNetworkSharesUnconditionedLayersExactly() {
     grad_expected = grad_expected + term.weight * g;
   }
   QVERIFY((single(1).first - single(3).first).abs().max().item<double>() > 1e-3);  // labels matter
+  QCOMPARE(condition.terms.size(), size_t{4});
   cdrl::GuidedEnergy composed(ebm, condition, lambda);
-  const auto [F, grad] = cdrl::energyAndGradient(std::ref(composed), y);
+  const auto [F, grad] = max_rows < 0 ? cdrl::energyAndGradient(std::ref(composed), y)
+                                      : composed.withGradient(y, max_rows);
+  QVERIFY(!F.requires_grad() && !grad.requires_grad());
   QVERIFY2(torch::allclose(F.to(torch::kDouble), F_expected, 1e-5, 1e-5 * magnitude(F_expected)),
            qPrintable(QString("max diff %1")
                           .arg((F.to(torch::kDouble) - F_expected).abs().max().item<double>())));
@@ -339,13 +354,17 @@ void TestGuidance::convNetworkSharesUnconditionedLayersExactly() {
 
 void TestGuidance::guidedInitializer_data() {
   QTest::addColumn<QString>("kind");
-  QTest::newRow("guided c=1 w=2") << "guided";
-  QTest::newRow("composed {1: 0.7, 2: 1.3}") << "composed";
-  QTest::newRow("composed {1, 2, 3}") << "composed3";
+  QTest::addColumn<int>("max_rows");  // terms per pass × kBatch; 0 = one pass
+  QTest::newRow("guided c=1 w=2") << "guided" << 0;
+  QTest::newRow("composed {1: 0.7, 2: 1.3}") << "composed" << 0;
+  QTest::newRow("composed {1, 2, 3}") << "composed3" << 0;
+  QTest::newRow("composed {1, 2, 3}, one term per pass") << "composed3" << int(kBatch);
+  QTest::newRow("composed {1, 2, 3}, passes of 3 and 1") << "composed3" << int(3 * kBatch);
 }
 
 void TestGuidance::guidedInitializer() {
   QFETCH(QString, kind);
+  QFETCH(int, max_rows);
   Condition condition;
   if (kind == "guided") condition = Condition::guided(1, 2.0);
   if (kind == "composed") condition = Condition::composed({{1, 0.7}, {2, 1.3}});
@@ -359,7 +378,7 @@ void TestGuidance::guidedInitializer() {
   const auto expected = combinedProposal(expected_terms, x);
   cdrl::GuidedInitializer init(*m_model->initializer(), condition, m_lambda);
   torch::NoGradGuard no_grad;
-  const auto actual = init(x);
+  const auto actual = init(x, max_rows);
   QCOMPARE(actual.sizes(), x.sizes());
   // Float proposals combined with weights up to 3: compare relative to the terms' size, as the
   // energy tests do.

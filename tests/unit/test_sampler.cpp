@@ -1,8 +1,14 @@
-// The sampler (Algorithm 2): its per-level trace, reproducibility and prompt cancellation.
+// The sampler (Algorithm 2): its per-level trace, reproducibility, prompt cancellation, and the
+// same samples when a batch is split over the cores.
+#include "device.h"
 #include "sampler.h"
 #include "test_support.h"
 
 #include <QtTest>
+
+#include <mutex>
+#include <set>
+#include <thread>
 
 using namespace cdrl;
 
@@ -28,12 +34,38 @@ class TrippingEnergy : public EnergyNetImpl {
   int m_trip;
 };
 
+// Wraps an EBM and records, for every evaluation, its batch size and the thread it ran on.
+class RecordingEnergy : public EnergyNetImpl {
+ public:
+  explicit RecordingEnergy(EnergyNet inner) : m_inner(std::move(inner)) {}
+  torch::Tensor embed(const torch::Tensor& lambda, const torch::Tensor& label) override {
+    return m_inner->embed(lambda, label);
+  }
+  torch::Tensor energy(const torch::Tensor& y, const torch::Tensor& emb) override {
+    {
+      std::lock_guard<std::mutex> lock(m_mutex);
+      rows.insert(y.size(0));
+      threads.insert(std::this_thread::get_id());
+    }
+    return m_inner->energy(y, emb);
+  }
+  std::set<int64_t> rows;
+  std::set<std::thread::id> threads;
+
+ private:
+  EnergyNet m_inner;
+  std::mutex m_mutex;
+};
+
 }  // namespace
 
 class TestSampler : public QObject {
   Q_OBJECT
 
  private Q_SLOTS:
+  // Two intra-op threads, so the shard pool has two workers whatever the machine.
+  void initTestCase() { configureRuntime(2); }
+
   void traceHasEveryLevelInOrder_data() {
     QTest::addColumn<bool>("image");
     QTest::newRow("points") << false;
@@ -147,6 +179,61 @@ class TestSampler : public QObject {
     QVERIFY(!torch::equal(sample(model, options).samples, plain));
   }
 
+  // A 12-image batch split into two parts on two threads: the same samples, trace and kept steps
+  // as one batch, because each sample's chain depends only on its own rows and the noise is
+  // drawn for the whole batch first.
+  void shardedBatchGivesTheUnshardedSamples() {
+    torch::manual_seed(5);
+    Model model(test::smallImageConfig(), torch::kCPU);
+    auto recording = std::make_shared<RecordingEnergy>(model.ebmEma());
+    model.ebmEma() = recording;
+    SampleOptions options;
+    options.count = 12;
+    options.steps = 3;
+    options.seed = 9;
+    options.keep_steps = true;
+    options.keep_samples = 8;  // crosses the parts' boundary at row 6
+    auto run = [&](int shards, std::vector<LevelTrace>& traces) {
+      options.shards = shards;
+      recording->rows.clear();
+      recording->threads.clear();
+      return sample(model, options, [&](const LevelTrace& t) { traces.push_back(t); }).samples;
+    };
+    std::vector<LevelTrace> whole_traces, split_traces;
+    const auto whole = run(1, whole_traces);
+    QCOMPARE(recording->rows, (std::set<int64_t>{12}));
+    const auto split = run(2, split_traces);
+    // Chains ran as two parts of 6 rows on two threads other than this one (Tweedie: 12 rows).
+    QCOMPARE(recording->rows, (std::set<int64_t>{6, 12}));
+    QCOMPARE(recording->threads.size(), size_t{3});
+    auto close = [](const torch::Tensor& a, const torch::Tensor& b) {
+      return torch::allclose(a, b, 1e-4, 1e-5);
+    };
+    QVERIFY2(close(split, whole),
+             qPrintable(QString("max diff %1").arg((split - whole).abs().max().item<double>())));
+    QCOMPARE(split_traces.size(), whole_traces.size());
+    for (size_t k = 0; k < whole_traces.size(); ++k) {
+      const auto& a = whole_traces[k];
+      const auto& b = split_traces[k];
+      QVERIFY(close(b.y_hat, a.y_hat));
+      QVERIFY(close(b.y_tilde, a.y_tilde));
+      QCOMPARE(b.steps.size(), a.steps.size());
+      for (size_t s = 0; s < a.steps.size(); ++s) {
+        QCOMPARE(b.steps[s].size(0), int64_t{8});
+        QVERIFY(close(b.steps[s], a.steps[s]));
+      }
+      QCOMPARE(b.step_energy.size(), a.step_energy.size());
+      for (size_t s = 0; s < a.step_energy.size(); ++s) {
+        QVERIFY(std::abs(b.step_energy[s] - a.step_energy[s]) <=
+                1e-4 * (1 + std::abs(a.step_energy[s])));
+        QVERIFY(std::abs(b.step_displacement[s] - a.step_displacement[s]) <=
+                1e-4 * (1 + a.step_displacement[s]));
+      }
+      QVERIFY(std::abs(b.energy_refined - a.energy_refined) <=
+              1e-4 * (1 + std::abs(a.energy_refined)));
+    }
+  }
+
   void rejectsBadOptions() {
     Model model(test::smallToyConfig(), torch::kCPU);
     SampleOptions options;
@@ -154,6 +241,9 @@ class TestSampler : public QObject {
     QVERIFY_THROWS_EXCEPTION(std::invalid_argument, sample(model, options));
     options.count = 2;
     options.condition = Condition::guided(1, 1.0);  // the model is unconditional
+    QVERIFY_THROWS_EXCEPTION(std::invalid_argument, sample(model, options));
+    options.condition = Condition::none();
+    options.shards = -1;
     QVERIFY_THROWS_EXCEPTION(std::invalid_argument, sample(model, options));
   }
 };
