@@ -1,24 +1,29 @@
 // Throughput of sampling and training on this machine, with model FLOPs and achieved FLOP/s
 // beside measured matrix-multiply and convolution throughput of the same LibTorch.
 //
-// Two modes (docs/benchmarks.md):
+// Three modes (docs/benchmarks.md):
 //   bench_core [--presets toy2d,fmnist-tiny] [--batch N] [--repeats N]
 //       freshly initialised presets, one markdown table;
 //   bench_core --checkpoint CKPT --workload sample|guided|compose|train [--batch N] [--repeats N]
 //              [--steps K'] [--threads N] [--label c] [--guidance w] [--concepts c[:w],…]
+//              [--shards N] [--device cpu|cuda]
 //       one workload of a saved model, one JSON line, the same work as bench/reference's
-//       bench-sample / bench-train (bench/compare.py runs both alternately).
+//       bench-sample / bench-train (bench/compare.py runs both alternately);
+//   bench_core --untrained PRESET --out CKPT [--classes C] [--seed S]
+//       an untrained model of a preset, for the workloads of presets without a bundled model.
 #include "checkpoint.h"
 #include "device.h"
 #include "flop_counter.h"
 #include "langevin.h"
 #include "preset.h"
 #include "sampler.h"
+#include "shard_pool.h"
 #include "spectral_norm.h"
 #include "toy_data.h"
 #include "trainer.h"
 
 #include <sys/resource.h>
+#include <torch/cuda.h>
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
@@ -31,10 +36,16 @@ using namespace cdrl;
 
 namespace {
 
+// Waits for queued GPU work, so a timing covers it (a no-op without CUDA).
+void synchronize() {
+  if (torch::cuda::is_available()) torch::cuda::synchronize();
+}
+
 template <typename F>
 double seconds(F&& f) {
   const auto start = std::chrono::steady_clock::now();
   f();
+  synchronize();
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
@@ -211,16 +222,17 @@ enum class Workload { Sample, Guided, Compose, Train };
 struct WorkloadArgs {
   std::string checkpoint;  // model file
   Workload workload = Workload::Sample;
-  int64_t batch = 64;     // samples per run / training minibatch
-  int repeats = 3;        // timed runs after one warm-up
-  int steps = 0;          // K' for sampling; 0 = the trained K
-  int64_t label = 1;      // guided: condition label 1..C (0 = ∅, the reference's convention)
-  double guidance = 3.0;  // guided: w
-  std::string concepts;   // compose: "c[:w],…" with labels 1..C
-  uint64_t seed = 0;      // noise / training seed
-  bool raw = false;       // raw instead of EMA weights (sampling)
-  bool kernels = true;    // also time the Langevin chain and its convolutions alone
-  int shards = 0;         // sampling: SampleOptions::shards (1 = one batch over all threads)
+  int64_t batch = 64;          // samples per run / training minibatch
+  int repeats = 3;             // timed runs after one warm-up
+  int steps = 0;               // K' for sampling; 0 = the trained K
+  int64_t label = 1;           // guided: condition label 1..C (0 = ∅, the reference's convention)
+  double guidance = 3.0;       // guided: w
+  std::string concepts;        // compose: "c[:w],…" with labels 1..C
+  uint64_t seed = 0;           // noise / training seed
+  bool raw = false;            // raw instead of EMA weights (sampling)
+  bool kernels = true;         // also time the Langevin chain and its convolutions alone
+  int shards = 0;              // sampling: SampleOptions::shards (1 = one batch over all threads)
+  std::string device = "cpu";  // cpu, cuda or auto
 };
 
 Workload workloadFromString(const std::string& name) {
@@ -264,48 +276,49 @@ Condition workloadCondition(const WorkloadArgs& a) {
 // The convolutions of one energy forward at batch `n` — every SNConv2d of a ConvEnergy, at the
 // resolution of its stage ("in" and "block<level>_<b>.*", pooled 2× per level) — each run as
 // forward plus input gradient, the work of one Langevin step's convolutions, with nothing else.
-struct ConvAlone {
-  double seconds = 0;  // one pass over all of them
-  double flops = 0;    // forward + input-gradient FLOPs of that pass
-};
-
-ConvAlone convolutionsAlone(EnergyNetImpl& ebm, const ModelConfig& config, int64_t n, int repeats) {
+struct Convolutions {
   struct Conv {
     torch::Tensor x, w, b, grad_out;
   };
   std::vector<Conv> convs;
-  ConvAlone result;
-  torch::NoGradGuard no_grad;
-  for (const auto& item : ebm.named_modules()) {
-    auto conv = std::dynamic_pointer_cast<SNConv2dImpl>(item.value());
-    if (!conv) continue;
-    int64_t level = 0;
-    if (item.key().rfind("block", 0) == 0) level = std::stoll(item.key().substr(5));
-    const int64_t size = config.data_shape[1] >> level;
-    const auto w = conv->normalizedWeight().detach().clone();
-    Conv c{torch::randn({n, w.size(1), size, size}), w, conv->bias.detach().clone(), {}};
-    c.grad_out = torch::randn({n, w.size(0), size, size});
-    result.flops += 2.0 * 2.0 * c.grad_out.numel() * w[0].numel();
-    convs.push_back(std::move(c));
+  double flops = 0;  // forward + input-gradient FLOPs of one pass over all of them
+
+  Convolutions(EnergyNetImpl& ebm, const ModelConfig& config, int64_t n, torch::Device device) {
+    torch::NoGradGuard no_grad;
+    for (const auto& item : ebm.named_modules()) {
+      auto conv = std::dynamic_pointer_cast<SNConv2dImpl>(item.value());
+      if (!conv) continue;
+      int64_t level = 0;
+      if (item.key().rfind("block", 0) == 0) level = std::stoll(item.key().substr(5));
+      const int64_t size = config.data_shape[1] >> level;
+      const auto w = conv->normalizedWeight().detach().clone();
+      const auto opts = torch::TensorOptions(device);
+      Conv c{torch::randn({n, w.size(1), size, size}, opts), w, conv->bias.detach().clone(), {}};
+      c.grad_out = torch::randn({n, w.size(0), size, size}, opts);
+      flops += 2.0 * 2.0 * c.grad_out.numel() * w[0].numel();
+      convs.push_back(std::move(c));
+    }
   }
-  if (convs.empty()) return result;
-  result.seconds = bestSeconds(repeats, [&] {
+
+  void run() const {
+    torch::NoGradGuard no_grad;
     for (const auto& c : convs) {
-      torch::conv2d(c.x, c.w, c.b, /*stride=*/1, /*padding=*/c.w.size(2) / 2);
       const int64_t pad = c.w.size(2) / 2;
+      torch::conv2d(c.x, c.w, c.b, /*stride=*/1, /*padding=*/pad);
       at::convolution_backward(c.grad_out, c.x, c.w, c10::nullopt, {1, 1}, {pad, pad}, {1, 1},
                                /*transposed=*/false, {0, 0}, /*groups=*/1, {true, false, false});
     }
-  });
-  return result;
-}
+  }
+};
 
-// The K'-step Langevin chain of one level alone (§4) on the workload's stacked batch, and the
-// same convolutions run alone: where the chain's time goes against the kernels' best.
+// The K'-step Langevin chain of one level alone (§4) on the workload's batch, run as the sampler
+// runs it (one part per core on the CPU, terms in passes of ≤ kCpuTermRows rows), and the same
+// convolutions alone on the same parts: where the chain's time goes against the kernels' best.
 void measureKernels(Model& model, const WorkloadArgs& a, int steps, nlohmann::json& out) {
   const ModelConfig& config = model.config();
   const Schedule& schedule = model.schedule();
   const Condition condition = workloadCondition(a);
+  const auto device = model.device();
   const int64_t B = a.batch;
   std::vector<int64_t> shape = {B};
   shape.insert(shape.end(), config.data_shape.begin(), config.data_shape.end());
@@ -313,38 +326,93 @@ void measureKernels(Model& model, const WorkloadArgs& a, int steps, nlohmann::js
   nets.ebm.eval();
   nets.initializer.eval();
   torch::NoGradGuard no_grad;
-  const auto x = torch::randn(shape);
-  GuidedEnergy F(nets.ebm, condition, torch::full({B}, schedule.level(0).lambda));
-  GuidedInitializer g(nets.initializer, condition, torch::full({B}, schedule.level(1).lambda));
-  const auto levels = torch::full({1}, 1, torch::kLong);
+  const auto x = torch::randn(shape).to(device);
+  const int64_t example_size = x[0].numel();
+  const auto parts =
+      device.is_cpu() ? cpuParts(B, example_size, a.shards) : std::vector<RowRange>{{0, B}};
+  const int64_t max_rows = device.is_cpu() ? kCpuTermRows : 0;
+  auto onParts = [&](const ShardPool::Task& task) {
+    if (parts.size() > 1) {
+      cpuShardPool()->run(parts, task);
+    } else {
+      task(0, parts.front());
+    }
+  };
+  const auto levels = torch::full({1}, 1, torch::TensorOptions(device).dtype(torch::kLong));
   const auto coeff = langevinCoefficients(schedule, levels, steps, x.dim() - 1);
   LangevinOptions lopts;
   lopts.steps = steps;
   lopts.record = false;  // the sampler records per step; this is the bare chain
-  auto gen = at::detail::createCPUGenerator(0);
+  const int terms = static_cast<int>(condition.terms.size());
+  std::vector<std::unique_ptr<GuidedEnergy>> energies;
+  std::vector<std::unique_ptr<GuidedInitializer>> proposals;
+  std::vector<std::unique_ptr<Convolutions>> convs;
+  for (const auto& r : parts) {
+    const auto n = r.size();
+    const auto opts = torch::TensorOptions(device);
+    energies.push_back(std::make_unique<GuidedEnergy>(
+        nets.ebm, condition, torch::full({n}, schedule.level(0).lambda, opts)));
+    proposals.push_back(std::make_unique<GuidedInitializer>(
+        nets.initializer, condition, torch::full({n}, schedule.level(1).lambda, opts)));
+    convs.push_back(std::make_unique<Convolutions>(nets.ebm, config, n * terms, device));
+  }
   const int reps = std::max(2, a.repeats);
-  const double chain_s =
-      bestSeconds(reps, [&] { langevinRefine(x, x, coeff, std::ref(F), lopts, gen); });
-  const double proposal_s = bestSeconds(reps, [&] { g(x); });
-  const int64_t n = B * static_cast<int64_t>(condition.terms.size());
-  const ConvAlone conv = convolutionsAlone(nets.ebm, config, n, reps);
+  const double chain_s = bestSeconds(reps, [&] {
+    onParts([&](size_t p, RowRange r) {
+      torch::NoGradGuard part_no_grad;  // grad mode is per thread
+      const auto x_p = x.slice(0, r.begin, r.end);
+      const EnergyGradient F = [&](const torch::Tensor& y) {
+        return energies[p]->withGradient(y, max_rows);
+      };
+      const LangevinNoise noise = [](int, const torch::Tensor& y) { return torch::randn_like(y); };
+      langevinRefine(x_p, x_p, coeff, F, lopts, noise);
+    });
+  });
+  const double proposal_s = bestSeconds(reps, [&] {
+    onParts([&](size_t p, RowRange r) {
+      torch::NoGradGuard part_no_grad;
+      (*proposals[p])(x.slice(0, r.begin, r.end), max_rows);
+    });
+  });
+  double conv_flops = 0;
+  for (const auto& c : convs) conv_flops += c->flops;
+  const double conv_s =
+      bestSeconds(reps, [&] { onParts([&](size_t p, RowRange) { convs[p]->run(); }); });
+  out["parts"] = parts.size();
   out["chain_s"] = chain_s;
   out["proposal_s"] = proposal_s;
-  if (conv.seconds > 0) {
+  if (conv_flops > 0) {
     // Efficiency of the chain's convolutions: their FLOPs per step over the chain's step time,
     // against the same FLOPs run alone.
-    const double chain_conv_flops_per_s = conv.flops * steps / chain_s;
-    out["conv_alone_s"] = conv.seconds;
-    out["conv_alone_gflop_per_s"] = conv.flops / conv.seconds / 1e9;
+    const double chain_conv_flops_per_s = conv_flops * steps / chain_s;
+    out["conv_alone_s"] = conv_s;
+    out["conv_alone_gflop_per_s"] = conv_flops / conv_s / 1e9;
     out["chain_conv_gflop_per_s"] = chain_conv_flops_per_s / 1e9;
-    out["chain_efficiency"] = chain_conv_flops_per_s / (conv.flops / conv.seconds);
+    out["chain_efficiency"] = chain_conv_flops_per_s / (conv_flops / conv_s);
   }
   out["matmul_gflop_per_s"] = matmulGflops(reps);
 }
 
+// An untrained model of a preset (weights from `seed`) written as a checkpoint, so compare.py can
+// time presets no bundled model has (cifar10-paper, for GPU runs) on both sides.
+int writeUntrained(const std::string& name, int64_t classes, uint64_t seed,
+                   const std::string& path) {
+  ModelConfig config = preset(name).model;
+  config.num_classes = classes;
+  config.class_names.clear();
+  for (int64_t c = 0; c < classes; ++c) config.class_names.push_back("class " + std::to_string(c));
+  torch::manual_seed(seed);
+  Model model(config, torch::kCPU);
+  saveCheckpoint(path, model);
+  std::printf("%s: untrained %s, %lld classes\n", path.c_str(), name.c_str(),
+              static_cast<long long>(classes));
+  return 0;
+}
+
 int runWorkload(const WorkloadArgs& a) {
   const Checkpoint checkpoint = readCheckpoint(a.checkpoint);
-  auto model = loadModel(checkpoint, torch::kCPU);
+  const auto device = selectDevice(devicePreferenceFromString(a.device));
+  auto model = loadModel(checkpoint, device);
   const ModelConfig& config = model->config();
   const Schedule& schedule = model->schedule();
   const int T = schedule.T(), K = schedule.options().K;
@@ -414,6 +482,7 @@ int runWorkload(const WorkloadArgs& a) {
       out["proposal_share"] = levels_per_run * out["proposal_s"].get<double>() / t.best_s;
   }
   out["threads"] = torch::get_num_threads();
+  out["device"] = describeDevice(device);
   out["torch"] = std::to_string(TORCH_VERSION_MAJOR) + "." + std::to_string(TORCH_VERSION_MINOR) +
                  "." + std::to_string(TORCH_VERSION_PATCH);
   std::printf("%s\n", out.dump().c_str());
@@ -444,10 +513,32 @@ int main(int argc, char** argv) {
   app.add_option("--seed", w.seed, "Seed")->capture_default_str();
   app.add_option("--shards", w.shards, "Sampling: batch parts on separate cores (0 = per thread)")
       ->capture_default_str();
+  app.add_option("--device", w.device, "--workload: auto, cpu or cuda")
+      ->check(CLI::IsMember({"auto", "cpu", "cuda"}))
+      ->capture_default_str();
+  std::string untrained, out_path;
+  int64_t classes = 10;
+  app.add_option("--untrained", untrained,
+                 "Write an untrained model of this preset to --out (for --workload), then exit")
+      ->check(CLI::IsMember(presetNames()));
+  app.add_option("--out", out_path, "--untrained: checkpoint path to write");
+  app.add_option("--classes", classes, "--untrained: classes of the conditional model")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
   app.add_flag("--raw", w.raw, "Sample with the raw weights instead of the EMA ones");
   app.add_flag("!--no-kernels", w.kernels, "Skip timing the chain and its convolutions alone");
   CLI11_PARSE(app, argc, argv);
   configureRuntime(threads);
+
+  if (!untrained.empty()) {
+    try {
+      if (out_path.empty()) throw std::invalid_argument("--untrained needs --out");
+      return writeUntrained(untrained, classes, w.seed, out_path);
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "bench_core: %s\n", e.what());
+      return 1;
+    }
+  }
 
   if (!workload.empty()) {
     try {

@@ -64,6 +64,12 @@ def parse_args():
                    help="comma-separated subset of " + ",".join(WORKLOADS))
     p.add_argument("--checkpoint", default=os.path.join(ROOT, "resources", "models",
                                                         "fmnist-tiny.safetensors"))
+    p.add_argument("--preset",
+                   help="time an untrained model of this preset instead of --checkpoint "
+                        "(e.g. cifar10-paper; bench_core writes it to out/bench/ first)")
+    p.add_argument("--device", choices=["cpu", "cuda"], default="cpu",
+                   help="where both sides run the networks (cuda: a CUDA LibTorch build and "
+                        "a PyTorch with CUDA)")
     p.add_argument("--batch", type=int, default=64)
     p.add_argument("--threads", type=int, default=2, help="LibTorch threads on both sides")
     p.add_argument("--steps", type=int, default=0, help="sampling K' (0 = the trained K)")
@@ -105,6 +111,13 @@ def check_setup(args):
     if not os.access(args.binary, os.X_OK):
         fail(f"{args.binary} not found; build it first:\n"
              "    cmake --build build/cpu-release --target bench_core")
+    if args.preset:
+        args.checkpoint = os.path.join(ROOT, "out", "bench", f"{args.preset}-untrained.safetensors")
+        os.makedirs(os.path.dirname(args.checkpoint), exist_ok=True)
+        made = subprocess.run([args.binary, "--untrained", args.preset, "--out", args.checkpoint],
+                              capture_output=True, text=True)
+        if made.returncode != 0:
+            fail(f"could not write an untrained {args.preset}: {made.stderr.strip()}")
     if not os.path.isfile(args.checkpoint):
         fail(f"checkpoint {args.checkpoint} not found")
     if not os.path.isfile(REFERENCE):
@@ -121,9 +134,10 @@ def check_setup(args):
 def commands(args, workload):
     """(ours, reference) command lines for one workload: the same work on both sides."""
     common_ours = [args.binary, "--checkpoint", args.checkpoint, "--batch", str(args.batch),
-                   "--threads", str(args.threads)]
+                   "--threads", str(args.threads), "--device", args.device]
     common_ref = [args.python, REFERENCE, "bench-sample", "--checkpoint", args.checkpoint,
-                  "--batch", str(args.batch), "--threads", str(args.threads)]
+                  "--batch", str(args.batch), "--threads", str(args.threads),
+                  "--device", args.device]
     if workload == "train":
         reps = str(args.train_repeats)
         ours = common_ours + ["--workload", "train", "--repeats", reps]

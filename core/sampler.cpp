@@ -42,27 +42,12 @@ torch::Tensor tweedieDenoise(const Schedule& schedule, const EnergyFunction& ene
 
 namespace {
 
-// Stacked rows per pass of the guided energy on the CPU: at 32 rows per core the convolutions are
-// already as fast per row as at 128 (docs/benchmarks.md), and one term's graph is held at a time.
-constexpr int64_t kCpuTermRows = 32;
-
 // One level's work on rows [begin, end) of the batch: proposal, chain and the refined energy.
 struct LevelPart {
   torch::Tensor y_hat;
   LangevinResult chain;
   double energy_refined_sum = 0;
 };
-
-// Splits a level over the cores when the batch is big enough for each part to keep a core busy.
-std::vector<RowRange> levelParts(const SampleOptions& options, torch::Device device,
-                                 int64_t example_size, ShardPool* pool) {
-  const int parts = options.shards == 0 ? (pool ? pool->workers() : 1)
-                                        : std::min(options.shards, pool ? pool->workers() : 1);
-  if (!device.is_cpu() || parts < 2) return {{0, options.count}};
-  // Below ~4 k values per part the per-op overhead, not arithmetic, dominates (toy2d).
-  const int64_t min_rows = std::max<int64_t>(1, (4096 + example_size - 1) / example_size);
-  return splitRows(options.count, parts, min_rows);
-}
 
 // Merges the parts' chains in row order; the per-step means are weighted by rows.
 LangevinResult mergeChains(const std::vector<LevelPart>& parts, const std::vector<RowRange>& rows,
@@ -112,13 +97,12 @@ SampleResult sample(Model& model, const SampleOptions& options, const LevelCallb
   std::vector<int64_t> shape = {B};
   shape.insert(shape.end(), model.config().data_shape.begin(), model.config().data_shape.end());
   auto randn = [&](void) { return torch::randn(shape, gen).to(device); };
-  ShardPool* pool = cpuShardPool();
-  const auto rows = levelParts(
-      options, device,
-      std::accumulate(shape.begin() + 1, shape.end(), int64_t{1}, std::multiplies<>()), pool);
-  // CPU: guidance / composition terms in passes of ≤ kCpuTermRows rows
-  // (GuidedEnergy::withGradient), as fast there as one stacked pass, and the memory of one or two
-  // terms, not of all of them.
+  // CPU: the level's rows in one part per core (ShardPool), and guidance / composition terms in
+  // passes of ≤ kCpuTermRows rows.
+  const int64_t example_size =
+      std::accumulate(shape.begin() + 1, shape.end(), int64_t{1}, std::multiplies<>());
+  const auto rows =
+      device.is_cpu() ? cpuParts(B, example_size, options.shards) : std::vector<RowRange>{{0, B}};
   const int64_t max_rows = device.is_cpu() ? kCpuTermRows : 0;
 
   SampleResult result;
@@ -164,7 +148,7 @@ SampleResult sample(Model& model, const SampleOptions& options, const LevelCallb
         parts[p].energy_refined_sum = F(parts[p].chain.y).sum().item<double>();
     };
     if (rows.size() > 1) {
-      pool->run(rows, refine);
+      cpuShardPool()->run(rows, refine);
     } else {
       refine(0, rows.front());
     }

@@ -91,4 +91,12 @@ ShardPool* cpuShardPool() {
   return pool.get();
 }
 
+std::vector<RowRange> cpuParts(int64_t rows, int64_t example_size, int max_parts) {
+  const ShardPool* pool = cpuShardPool();
+  const int workers = pool ? pool->workers() : 1;
+  const int parts = max_parts > 0 ? std::min(max_parts, workers) : workers;
+  const int64_t min_rows = std::max<int64_t>(1, (4096 + example_size - 1) / example_size);
+  return splitRows(rows, parts, min_rows);
+}
+
 }  // namespace cdrl

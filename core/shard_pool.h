@@ -59,4 +59,14 @@ class ShardPool {
 // on first use. Returns nullptr with a single thread, where sharding has nothing to gain.
 ShardPool* cpuShardPool();
 
+// The parts a CPU batch of `rows` examples of `example_size` values each is split into on
+// cpuShardPool(): at most `max_parts` (0 = one per worker), each of at least ~4 k values, below
+// which per-op overhead, not arithmetic, dominates (toy2d). One part without a pool.
+std::vector<RowRange> cpuParts(int64_t rows, int64_t example_size, int max_parts = 0);
+
+// Stacked rows per pass of guidance / composition terms on the CPU (GuidedEnergy::withGradient,
+// GuidedInitializer): at 32 rows per core the convolutions are as fast per row as with all terms
+// stacked, and only one or two terms' activations are held at a time (docs/benchmarks.md).
+constexpr int64_t kCpuTermRows = 32;
+
 }  // namespace cdrl

@@ -152,7 +152,7 @@ def level_sinusoid(lam, dim):
     """§3 level embedding: u = atan(exp(−λ/2))/(π/2), sinusoid of 1000·u (sin then cos)."""
     u = torch.atan(torch.exp(-lam.float() / 2)) / (math.pi / 2)
     h = dim // 2
-    k = torch.arange(h, dtype=torch.float32)
+    k = torch.arange(h, dtype=torch.float32, device=lam.device)
     freq = torch.exp(-math.log(10000.0) * k / max(h - 1, 1))
     angle = (1000.0 * u).unsqueeze(1) * freq.unsqueeze(0)
     return torch.cat([torch.sin(angle), torch.cos(angle)], 1)
@@ -444,7 +444,7 @@ def load_state(net, tensors, prefix):
 class Model:
     """A checkpoint's configuration, schedule and networks (live and EMA weights)."""
 
-    def __init__(self, path):
+    def __init__(self, path, device="cpu"):
         tensors, metadata = read_safetensors(
             path, ("ebm/", "initializer/", "ebm_ema/", "initializer_ema/"))
         self.config = json.loads(metadata["config"])
@@ -455,6 +455,9 @@ class Model:
         load_state(self.init, tensors, "initializer/")
         load_state(self.ebm_ema, tensors, "ebm_ema/")
         load_state(self.init_ema, tensors, "initializer_ema/")
+        self.device = torch.device(device)
+        for net in (self.ebm, self.init, self.ebm_ema, self.init_ema):
+            net.to(self.device)
 
     def networks(self, use_ema):
         """(EBM, initializer) in eval mode, parameters frozen, for sampling and scoring."""
@@ -484,12 +487,12 @@ def composed_terms(concepts):
 
 def combined(net, x, lam, terms):
     """Σ_k w_k · net(x; λ, c_k), one forward pass per term."""
-    labels = [torch.full((x.shape[0],), c, dtype=torch.long) for c, _ in terms]
+    labels = [torch.full((x.shape[0],), c, dtype=torch.long, device=x.device) for c, _ in terms]
     return sum(w * net(x, lam, label) for (_, w), label in zip(terms, labels))
 
 
-def level_lambda(schedule, i, batch):
-    return torch.full((batch,), schedule.lam[i], dtype=torch.float32)
+def level_lambda(schedule, i, batch, device="cpu"):
+    return torch.full((batch,), schedule.lam[i], dtype=torch.float32, device=device)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -512,7 +515,8 @@ def langevin(energy_fn, y_hat, x_i, coeffs, steps, generator):
         _, grad = energy_and_grad(energy_fn, y)
         with torch.no_grad():
             y = y + a * grad - b * (y - x_i)
-            y = y + sigma * torch.randn(y.shape, generator=generator)
+            # Noise from the CPU generator, as the core draws it, on any device.
+            y = y + sigma * torch.randn(y.shape, generator=generator).to(y.device)
     return y
 
 
@@ -532,18 +536,20 @@ def sample(model, count, steps, terms, generator, use_ema=True):
     ebm, init = model.networks(use_ema)
     schedule = model.schedule
     steps = steps or schedule.K
-    shape = (count,) + model.data_shape
-    x = torch.randn(shape, generator=generator)
+    shape, dev = (count,) + model.data_shape, model.device
+    x = torch.randn(shape, generator=generator).to(dev)
     for i in range(schedule.T, 0, -1):
-        lam_i, lam_prev = level_lambda(schedule, i, count), level_lambda(schedule, i - 1, count)
+        lam_i = level_lambda(schedule, i, count, dev)
+        lam_prev = level_lambda(schedule, i - 1, count, dev)
         y_hat = combined(init, x, lam_i, terms)
-        eps = torch.randn(shape, generator=generator)
+        eps = torch.randn(shape, generator=generator).to(dev)
         y_hat = y_hat + math.sqrt(schedule.beta_tilde[i] * schedule.m[i]) * eps
-        coeffs = schedule.langevin_coefficients(torch.tensor([i]), steps, len(model.data_shape))
+        coeffs = [c.to(dev) for c in schedule.langevin_coefficients(torch.tensor([i]), steps,
+                                                                    len(model.data_shape))]
         y = langevin(lambda v: combined(ebm, v, lam_prev, terms), y_hat, x, coeffs, steps,
                      generator)
         x = y / math.sqrt(schedule.m[i])
-    lam_0 = level_lambda(schedule, 0, count)
+    lam_0 = level_lambda(schedule, 0, count, dev)
     return tweedie(schedule, lambda v: combined(ebm, v, lam_0, terms), x)
 
 
@@ -582,30 +588,34 @@ class CooperativeTrainer:
 
     def step(self, x_0, labels):
         """One iteration on clean data x_0 with labels (0 = ∅); returns (L_θ, L_φ)."""
-        s, gen, cfg = self.model.schedule, self.gen, self.cfg
+        s, gen, cfg, dev = self.model.schedule, self.gen, self.cfg, self.model.device
         B, dims = x_0.shape[0], x_0.dim() - 1
         labels = self.labels(labels) if self.model.config["num_classes"] > 0 else labels
+        # Random draws and table lookups on the CPU (its generator), then moved to the device.
+        x_0, labels = x_0.to(dev), labels.to(dev)
+        col = lambda table, levels: s.column(table, levels, dims).to(dev)
         # Steps 1–3: a level per sample, one shared ε, x_i and x_{i−1}, y⁺ = sqrt(m_i)·x_{i−1}.
         i = torch.randint(1, s.T + 1, (B,), generator=gen)
-        eps = torch.randn(x_0.shape, generator=gen)
-        ab_i, ab_prev = s.column(s.alpha_bar, i, dims), s.column(s.alpha_bar, i - 1, dims)
+        eps = torch.randn(x_0.shape, generator=gen).to(dev)
+        ab_i, ab_prev = col(s.alpha_bar, i), col(s.alpha_bar, i - 1)
         x_i = ab_i.sqrt() * x_0 + (1 - ab_i).sqrt() * eps
         x_prev = ab_prev.sqrt() * x_0 + (1 - ab_prev).sqrt() * eps
-        m_i = s.column(s.m, i, dims)
+        m_i = col(s.m, i)
         y_pos = m_i.sqrt() * x_prev
         lam = torch.tensor(s.lam, dtype=torch.float64).float()
+        lam_i, lam_prev = lam[i].to(dev), lam[i - 1].to(dev)
         # Step 4: proposal ŷ = g_φ(x_i) + sqrt(β̃_i·m_i)·ε''.
-        eps2 = torch.randn(x_0.shape, generator=gen)
-        noise_std = (s.column(s.beta_tilde, i, dims) * m_i).sqrt()
-        y_hat = self.init(x_i, lam[i], labels) + noise_std * eps2
+        eps2 = torch.randn(x_0.shape, generator=gen).to(dev)
+        noise_std = (col(s.beta_tilde, i) * m_i).sqrt()
+        y_hat = self.init(x_i, lam_i, labels) + noise_std * eps2
         # Step 5: K Langevin steps with the current θ.
-        coeffs = s.langevin_coefficients(i, s.K, dims)
-        y_tilde = langevin(lambda y: self.ebm(y, lam[i - 1], labels), y_hat, x_i, coeffs, s.K,
+        coeffs = [c.to(dev) for c in s.langevin_coefficients(i, s.K, dims)]
+        y_tilde = langevin(lambda y: self.ebm(y, lam_prev, labels), y_hat, x_i, coeffs, s.K,
                            gen)
         # Steps 6–7: both losses.
-        f_pos = self.ebm(y_pos, lam[i - 1], labels)
-        f_neg = self.ebm(y_tilde, lam[i - 1], labels)
-        w = torch.tensor(s.weight, dtype=torch.float64).float()[i]
+        f_pos = self.ebm(y_pos, lam_prev, labels)
+        f_neg = self.ebm(y_tilde, lam_prev, labels)
+        w = torch.tensor(s.weight, dtype=torch.float64).float()[i].to(dev)
         loss_ebm = (w * (f_neg - f_pos)).mean()
         loss_init = (y_tilde - y_hat).pow(2).flatten(1).sum(1).mean()
         # Step 8: warm-up, clipped updates, EMA.
@@ -693,13 +703,21 @@ def condition_terms(args, num_classes):
     return terms
 
 
+def synchronize():
+    """Waits for queued GPU work, so a timing covers it."""
+    if torch.cuda.is_available():
+        torch.cuda.synchronize()
+
+
 def timed(repeats, fn):
     """One warm-up call, then `repeats` timed calls: (best, median) seconds, as bench_core."""
     fn()
+    synchronize()
     times = []
     for _ in range(repeats):
         start = time.perf_counter()
         fn()
+        synchronize()
         times.append(time.perf_counter() - start)
     return min(times), statistics.median(times)
 
@@ -707,12 +725,14 @@ def timed(repeats, fn):
 def report(fields):
     fields["peak_rss_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
     fields["threads"] = torch.get_num_threads()
+    if torch.cuda.is_available():
+        fields["peak_gpu_mib"] = torch.cuda.max_memory_allocated() / 2.0**20
     fields["torch"] = torch.__version__
     print(json.dumps(fields), flush=True)
 
 
 def cmd_energy(args):
-    model = Model(args.checkpoint)
+    model = Model(args.checkpoint, args.device)
     ebm, _ = model.networks(not args.raw)
     tensors, _ = read_safetensors(args.input)
     x = tensors["x"].float()
@@ -722,24 +742,26 @@ def cmd_energy(args):
         raise SystemExit(f"--level must be in 0..{model.schedule.T}")
     if not 0 <= args.label <= model.config["num_classes"]:
         raise SystemExit(f"--label must be in 0..{model.config['num_classes']} (0 = ∅)")
-    lam = level_lambda(model.schedule, args.level, x.shape[0])
-    label = torch.full((x.shape[0],), args.label, dtype=torch.long)
+    x = x.to(model.device)
+    lam = level_lambda(model.schedule, args.level, x.shape[0], model.device)
+    label = torch.full((x.shape[0],), args.label, dtype=torch.long, device=model.device)
     energy, grad = energy_and_grad(lambda y: ebm(y, lam, label), x)
+    energy, grad = energy.cpu(), grad.cpu()
     write_safetensors(args.output, {"energy": energy, "grad": grad},
                       {"level": str(args.level), "label": str(args.label),
                        "weights": "raw" if args.raw else "ema"})
 
 
 def cmd_sample(args):
-    model = Model(args.checkpoint)
+    model = Model(args.checkpoint, args.device)
     terms = condition_terms(args, model.config["num_classes"])
     generator = torch.Generator().manual_seed(args.seed)
-    x = sample(model, args.count, args.steps, terms, generator, not args.raw)
+    x = sample(model, args.count, args.steps, terms, generator, not args.raw).cpu()
     write_safetensors(args.output, {"samples": x}, {"seed": str(args.seed)})
 
 
 def cmd_bench_sample(args):
-    model = Model(args.checkpoint)
+    model = Model(args.checkpoint, args.device)
     terms = condition_terms(args, model.config["num_classes"])
     generator = torch.Generator().manual_seed(args.seed)
     best, median = timed(args.repeats, lambda: sample(model, args.batch, args.steps, terms,
@@ -751,7 +773,7 @@ def cmd_bench_sample(args):
 
 
 def cmd_bench_train(args):
-    model = Model(args.checkpoint)
+    model = Model(args.checkpoint, args.device)
     generator = torch.Generator().manual_seed(args.seed)
     torch.manual_seed(args.seed)  # dropout masks
     trainer = CooperativeTrainer(model, TrainConfig(), generator)
@@ -771,6 +793,8 @@ def parse_args():
         p.add_argument("--raw", action="store_true", help="raw weights instead of the EMA ones")
         p.add_argument("--threads", type=int, default=os.cpu_count(),
                        help="torch.set_num_threads (default: all cores)")
+        p.add_argument("--device", choices=["cpu", "cuda"], default="cpu",
+                       help="where the networks run (random draws stay on the CPU generator)")
 
     def condition(p):
         p.add_argument("--label", type=int, default=0, help="condition, 0 = ∅, 1..C")
@@ -816,6 +840,8 @@ def parse_args():
 
 def main():
     args = parse_args()
+    if args.device == "cuda" and not torch.cuda.is_available():
+        raise SystemExit("--device cuda: this PyTorch has no CUDA or no GPU is present")
     torch.set_num_threads(args.threads)
     args.run(args)
 
