@@ -326,6 +326,8 @@ void measureKernels(Model& model, const WorkloadArgs& a, int steps, nlohmann::js
   nets.ebm.eval();
   nets.initializer.eval();
   torch::NoGradGuard no_grad;
+  cacheNormalizedWeights(nets.ebm);
+  cacheNormalizedWeights(nets.initializer);
   const auto x = torch::randn(shape).to(device);
   const int64_t example_size = x[0].numel();
   const auto parts =

@@ -2,6 +2,7 @@
 
 #include "langevin.h"
 #include "shard_pool.h"
+#include "spectral_norm.h"
 
 #include <algorithm>
 #include <functional>
@@ -92,6 +93,8 @@ SampleResult sample(Model& model, const SampleOptions& options, const LevelCallb
   nets.ebm.eval();
   nets.initializer.eval();
   torch::NoGradGuard no_grad;
+  cacheNormalizedWeights(nets.ebm);  // before the parts run the networks at once
+  cacheNormalizedWeights(nets.initializer);
 
   torch::Generator gen = at::detail::createCPUGenerator(options.seed);
   std::vector<int64_t> shape = {B};

@@ -85,4 +85,11 @@ void powerIterate(torch::nn::Module& root) {
   }
 }
 
+void cacheNormalizedWeights(torch::nn::Module& root) {
+  FrozenWeights frozen;  // the cache is what training-mode layers read inside a chain, too
+  for (const auto& module : root.modules(/*include_self=*/true)) {
+    if (auto sn = std::dynamic_pointer_cast<SpectralNormedImpl>(module)) sn->normalizedWeight();
+  }
+}
+
 }  // namespace cdrl

@@ -62,6 +62,10 @@ TORCH_MODULE(SNConv2d);
 // Runs one power-iteration step on every spectrally normalised layer below `root`.
 void powerIterate(torch::nn::Module& root);
 
+// Fills the cached W/σ of every spectrally normalised layer below `root` now, so threads that then
+// run the network at once (the shard pool's parts) only read the caches, never write them.
+void cacheNormalizedWeights(torch::nn::Module& root);
+
 // While alive on this thread, spectrally normalised layers use their cached W/σ even in
 // training mode: for Langevin chains, where parameters are constants and need no gradient.
 class FrozenWeights {
