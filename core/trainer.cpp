@@ -1,6 +1,7 @@
 #include "trainer.h"
 
 #include "langevin.h"
+#include "shard_pool.h"
 #include "spectral_norm.h"
 
 #include <cmath>
@@ -165,7 +166,8 @@ StepStats Trainer::step() {
   const auto eps2 = torch::randn(x_0.sizes(), m_gen).to(device);
   const auto y_hat = init.propose(x_i, emb_init) + (beta_tilde * m_i).sqrt() * eps2;
 
-  // Step 5: K Langevin steps from ŷ with the current θ.
+  // Step 5: K Langevin steps from ŷ with the current θ, one part of the batch per core as in
+  // sampling: the noise drawn for the whole batch first, in the order one chain draws it.
   const auto emb_ebm = ebm.embed(lambda.index_select(0, i - 1), labels);
   const auto emb_chain = emb_ebm.detach();
   const int K = schedule.options().K;
@@ -173,11 +175,32 @@ StepStats Trainer::step() {
   chain_options.steps = K;
   chain_options.record = false;
   const auto coeff = langevinCoefficients(schedule, i, K, dims);
-  const auto y_tilde =
-      langevinRefine(
-          y_hat, x_i, coeff, [&](const torch::Tensor& y) { return ebm.energy(y, emb_chain); },
-          chain_options, m_gen)
-          .y.detach();
+  std::vector<torch::Tensor> chain_noise;
+  for (int k = 0; k < K; ++k) chain_noise.push_back(torch::randn(x_0.sizes(), m_gen).to(device));
+  const auto parts = device.is_cpu() ? cpuParts(B, x_0[0].numel()) : std::vector<RowRange>{{0, B}};
+  cacheNormalizedWeights(ebm);  // the chain's W/σ, filled before the parts read it at once
+  const auto y_start = y_hat.detach();
+  std::vector<torch::Tensor> y_parts(parts.size());
+  auto refine = [&](size_t p, RowRange r) {
+    auto rows = [&r](const torch::Tensor& t) { return t.slice(0, r.begin, r.end); };
+    const LangevinCoefficients part_coeff{rows(coeff.grad_scale), rows(coeff.anchor),
+                                          rows(coeff.noise_std)};
+    const auto emb = rows(emb_chain);
+    const EnergyGradient energy = [&](const torch::Tensor& y) {
+      return energyAndGradient([&](const torch::Tensor& v) { return ebm.energy(v, emb); }, y);
+    };
+    const LangevinNoise noise = [&](int k, const torch::Tensor&) {
+      return rows(chain_noise[static_cast<size_t>(k)]);
+    };
+    y_parts[p] =
+        langevinRefine(rows(y_start), rows(x_i), part_coeff, energy, chain_options, noise).y;
+  };
+  if (parts.size() > 1) {
+    cpuShardPool()->run(parts, refine);
+  } else {
+    refine(0, parts.front());
+  }
+  const auto y_tilde = torch::cat(y_parts).detach();
   requireFinite(y_tilde, "the refined sample ỹ", m_step);
 
   // Steps 6–7: both losses (F(y⁺) and F(ỹ) in one batched forward).

@@ -56,4 +56,18 @@ expect_error "concept\|unconditional" eval "$dir/run/checkpoint.safetensors" -n 
 grep -q "test accuracy" "$dir/c.txt" || fail "classifier report"
 [ -s "$dir/c.safetensors" ] || fail "classifier file"
 expect_error "neither classes nor attributes\|not images" train-classifier --data toy:moons -o "$dir/c2.safetensors"
+# Training splits each Langevin chain into one part per thread: 1 and 2 threads train the same
+# (same seed, same noise; losses equal to float rounding).
+for t in 1 2; do
+  "$cdrl" train --preset shapes-tiny --data shapes:64 --steps 2 --batch 8 --log-every 1 \
+    --checkpoint-every 2 --threads "$t" -o "$dir/split$t" 2>/dev/null || fail "train --threads $t"
+done
+/usr/bin/python3 - "$dir/split1/metrics.jsonl" "$dir/split2/metrics.jsonl" <<'PY' || fail "1 and 2 threads trained differently"
+import json, sys
+a, b = ([json.loads(line) for line in open(path)] for path in sys.argv[1:])
+assert len(a) == len(b) == 2, (len(a), len(b))
+for x, y in zip(a, b):
+    for key in ("loss_ebm", "loss_init", "energy_pos", "energy_neg"):
+        assert abs(x[key] - y[key]) <= 1e-4 * (1 + abs(x[key])), (key, x[key], y[key])
+PY
 echo "cli smoke: all checks passed"
