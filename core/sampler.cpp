@@ -29,14 +29,14 @@ torch::Tensor cpu(const torch::Tensor& t) { return t.detach().to(torch::kCPU); }
 
 }  // namespace
 
-torch::Tensor tweedieDenoise(const Schedule& schedule, const EnergyFunction& energy_level1,
+torch::Tensor tweedieDenoise(const Schedule& schedule, const EnergyGradient& energy_level1,
                              const torch::Tensor& x_0) {
   const auto& L0 = schedule.level(0);
   const auto& L1 = schedule.level(1);
   const double sqrt_m1 = std::sqrt(L1.m);
   const double s2_prime = schedule.tweedieStepVariance();
   // ∇_x F(sqrt(m_1)·x) = sqrt(m_1)·∇_y F(y) at y = sqrt(m_1)·x.
-  auto [F, grad_y] = energyAndGradient(energy_level1, sqrt_m1 * x_0);
+  auto [F, grad_y] = energy_level1(sqrt_m1 * x_0);
   torch::NoGradGuard no_grad;
   return (x_0 + (1.0 - L0.alpha_bar) * sqrt_m1 * grad_y / s2_prime) / std::sqrt(L0.alpha_bar);
 }
@@ -186,7 +186,10 @@ SampleResult sample(Model& model, const SampleOptions& options, const LevelCallb
   result.cancelled = result.levels_done < T;
   if (!result.cancelled && options.denoise) {
     GuidedEnergy F0(nets.ebm, options.condition, levelLambda(schedule, 0, B, device));
-    x = tweedieDenoise(schedule, std::ref(F0), x);
+    // The whole batch on this thread, its terms in passes like the chains' (memory: composition
+    // otherwise peaks here, with all terms' graphs at once).
+    x = tweedieDenoise(
+        schedule, [&](const torch::Tensor& y) { return F0.withGradient(y, max_rows); }, x);
   }
   result.samples = cpu(x);
   return result;

@@ -62,7 +62,7 @@ SampleResult sample(Model& model, const SampleOptions& options, const LevelCallb
                     const std::atomic<bool>* cancel = nullptr);
 
 // §6 final step: x̂_0 = (x_0 + (1 − ā_0)·∇_x[F(sqrt(m_1)·x_0)/s'²]) / sqrt(ā_0).
-torch::Tensor tweedieDenoise(const Schedule& schedule, const EnergyFunction& energy_level1,
+torch::Tensor tweedieDenoise(const Schedule& schedule, const EnergyGradient& energy_level1,
                              const torch::Tensor& x_0);
 
 }  // namespace cdrl
