@@ -330,16 +330,8 @@ void measureKernels(Model& model, const WorkloadArgs& a, int steps, nlohmann::js
   cacheNormalizedWeights(nets.initializer);
   const auto x = torch::randn(shape).to(device);
   const int64_t example_size = x[0].numel();
-  const auto parts =
-      device.is_cpu() ? cpuParts(B, example_size, a.shards) : std::vector<RowRange>{{0, B}};
+  const auto parts = batchParts(device, B, example_size, a.shards);
   const int64_t max_rows = device.is_cpu() ? kCpuTermRows : 0;
-  auto onParts = [&](const ShardPool::Task& task) {
-    if (parts.size() > 1) {
-      cpuShardPool()->run(parts, task);
-    } else {
-      task(0, parts.front());
-    }
-  };
   const auto levels = torch::full({1}, 1, torch::TensorOptions(device).dtype(torch::kLong));
   const auto coeff = langevinCoefficients(schedule, levels, steps, x.dim() - 1);
   LangevinOptions lopts;
@@ -360,7 +352,7 @@ void measureKernels(Model& model, const WorkloadArgs& a, int steps, nlohmann::js
   }
   const int reps = std::max(2, a.repeats);
   const double chain_s = bestSeconds(reps, [&] {
-    onParts([&](size_t p, RowRange r) {
+    runParts(parts, [&](size_t p, RowRange r) {
       torch::NoGradGuard part_no_grad;  // grad mode is per thread
       const auto x_p = x.slice(0, r.begin, r.end);
       const EnergyGradient F = [&](const torch::Tensor& y) {
@@ -371,7 +363,7 @@ void measureKernels(Model& model, const WorkloadArgs& a, int steps, nlohmann::js
     });
   });
   const double proposal_s = bestSeconds(reps, [&] {
-    onParts([&](size_t p, RowRange r) {
+    runParts(parts, [&](size_t p, RowRange r) {
       torch::NoGradGuard part_no_grad;
       (*proposals[p])(x.slice(0, r.begin, r.end), max_rows);
     });
@@ -379,7 +371,7 @@ void measureKernels(Model& model, const WorkloadArgs& a, int steps, nlohmann::js
   double conv_flops = 0;
   for (const auto& c : convs) conv_flops += c->flops;
   const double conv_s =
-      bestSeconds(reps, [&] { onParts([&](size_t p, RowRange) { convs[p]->run(); }); });
+      bestSeconds(reps, [&] { runParts(parts, [&](size_t p, RowRange) { convs[p]->run(); }); });
   out["parts"] = parts.size();
   out["chain_s"] = chain_s;
   out["proposal_s"] = proposal_s;

@@ -104,8 +104,7 @@ SampleResult sample(Model& model, const SampleOptions& options, const LevelCallb
   // passes of ≤ kCpuTermRows rows.
   const int64_t example_size =
       std::accumulate(shape.begin() + 1, shape.end(), int64_t{1}, std::multiplies<>());
-  const auto rows =
-      device.is_cpu() ? cpuParts(B, example_size, options.shards) : std::vector<RowRange>{{0, B}};
+  const auto rows = batchParts(device, B, example_size, options.shards);
   const int64_t max_rows = device.is_cpu() ? kCpuTermRows : 0;
 
   SampleResult result;
@@ -150,11 +149,7 @@ SampleResult sample(Model& model, const SampleOptions& options, const LevelCallb
       if (on_level && !parts[p].chain.cancelled)
         parts[p].energy_refined_sum = F(parts[p].chain.y).sum().item<double>();
     };
-    if (rows.size() > 1) {
-      cpuShardPool()->run(rows, refine);
-    } else {
-      refine(0, rows.front());
-    }
+    runParts(rows, refine);
     auto chain = mergeChains(parts, rows, B);
     if (chain.cancelled) break;
     const auto x_prev = chain.y / std::sqrt(L.m);  // x_{i−1} = ỹ / sqrt(m_i)

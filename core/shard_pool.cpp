@@ -91,12 +91,21 @@ ShardPool* cpuShardPool() {
   return pool.get();
 }
 
-std::vector<RowRange> cpuParts(int64_t rows, int64_t example_size, int max_parts) {
-  const ShardPool* pool = cpuShardPool();
+std::vector<RowRange> batchParts(c10::Device device, int64_t rows, int64_t example_size,
+                                 int max_parts) {
+  const ShardPool* pool = device.is_cpu() ? cpuShardPool() : nullptr;
   const int workers = pool ? pool->workers() : 1;
   const int parts = max_parts > 0 ? std::min(max_parts, workers) : workers;
   const int64_t min_rows = std::max<int64_t>(1, (4096 + example_size - 1) / example_size);
   return splitRows(rows, parts, min_rows);
+}
+
+void runParts(const std::vector<RowRange>& parts, const ShardPool::Task& task) {
+  if (parts.size() > 1) {
+    cpuShardPool()->run(parts, task);
+  } else if (!parts.empty()) {
+    task(0, parts.front());
+  }
 }
 
 }  // namespace cdrl

@@ -3,6 +3,8 @@
 // two independent half-batches beat one batch whose every op is split over both cores).
 #pragma once
 
+#include <c10/core/Device.h>
+
 #include <condition_variable>
 #include <cstdint>
 #include <exception>
@@ -59,10 +61,16 @@ class ShardPool {
 // on first use. Returns nullptr with a single thread, where sharding has nothing to gain.
 ShardPool* cpuShardPool();
 
-// The parts a CPU batch of `rows` examples of `example_size` values each is split into on
-// cpuShardPool(): at most `max_parts` (0 = one per worker), each of at least ~4 k values, below
-// which per-op overhead, not arithmetic, dominates (toy2d). One part without a pool.
-std::vector<RowRange> cpuParts(int64_t rows, int64_t example_size, int max_parts = 0);
+// The parts a batch of `rows` examples of `example_size` values each is split into on `device`:
+// on the CPU one per cpuShardPool() worker, at most `max_parts` (0 = no limit), each of at least
+// ~4 k values, below which per-op overhead, not arithmetic, dominates (toy2d); elsewhere, and
+// without a pool, the whole batch.
+std::vector<RowRange> batchParts(c10::Device device, int64_t rows, int64_t example_size,
+                                 int max_parts = 0);
+
+// Runs task(k, parts[k]) for every part: on cpuShardPool()'s workers when there are several,
+// on this thread when there is one.
+void runParts(const std::vector<RowRange>& parts, const ShardPool::Task& task);
 
 // Stacked rows per pass of guidance / composition terms on the CPU (GuidedEnergy::withGradient,
 // GuidedInitializer): at 32 rows per core the convolutions are as fast per row as with all terms

@@ -177,7 +177,7 @@ StepStats Trainer::step() {
   const auto coeff = langevinCoefficients(schedule, i, K, dims);
   std::vector<torch::Tensor> chain_noise;
   for (int k = 0; k < K; ++k) chain_noise.push_back(torch::randn(x_0.sizes(), m_gen).to(device));
-  const auto parts = device.is_cpu() ? cpuParts(B, x_0[0].numel()) : std::vector<RowRange>{{0, B}};
+  const auto parts = batchParts(device, B, x_0[0].numel());
   cacheNormalizedWeights(ebm);  // the chain's W/σ, filled before the parts read it at once
   const auto y_start = y_hat.detach();
   std::vector<torch::Tensor> y_parts(parts.size());
@@ -195,11 +195,7 @@ StepStats Trainer::step() {
     y_parts[p] =
         langevinRefine(rows(y_start), rows(x_i), part_coeff, energy, chain_options, noise).y;
   };
-  if (parts.size() > 1) {
-    cpuShardPool()->run(parts, refine);
-  } else {
-    refine(0, parts.front());
-  }
+  runParts(parts, refine);
   const auto y_tilde = torch::cat(y_parts).detach();
   requireFinite(y_tilde, "the refined sample ỹ", m_step);
 
