@@ -1,6 +1,6 @@
 // `cdrl`: train, sample and inspect CDRL models from the command line.
 #include "commands.h"
-#include "device.h"
+#include "runtime/device.h"
 
 #include <cstdio>
 #include <exception>

@@ -11,16 +11,16 @@
 //       bench-sample / bench-train (bench/compare.py runs both alternately);
 //   bench_core --untrained PRESET --out CKPT [--classes C] [--seed S]
 //       an untrained model of a preset, for the workloads of presets without a bundled model.
-#include "checkpoint.h"
-#include "device.h"
-#include "flop_counter.h"
-#include "langevin.h"
-#include "preset.h"
-#include "sampler.h"
-#include "shard_pool.h"
-#include "spectral_norm.h"
-#include "toy_data.h"
-#include "trainer.h"
+#include "cdrl/langevin.h"
+#include "cdrl/model_checkpoint.h"
+#include "cdrl/preset.h"
+#include "cdrl/sampler.h"
+#include "cdrl/trainer.h"
+#include "data/toy_data.h"
+#include "nn/spectral_norm.h"
+#include "runtime/device.h"
+#include "runtime/flop_counter.h"
+#include "runtime/shard_pool.h"
 
 #include <sys/resource.h>
 #include <torch/cuda.h>
@@ -121,7 +121,8 @@ Dataset randomData(const ModelConfig& config, int64_t n) {
   return d;
 }
 
-// FLOPs of one forward of each network per example (multiply-adds × 2, core/flop_counter.h).
+// FLOPs of one forward of each network per example (multiply-adds × 2,
+// core/runtime/flop_counter.h).
 struct NetworkFlops {
   int64_t ebm = 0;
   int64_t init = 0;

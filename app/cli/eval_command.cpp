@@ -1,18 +1,18 @@
 // `cdrl eval`: sample quality against Langevin steps per level (Fréchet distance in a classifier's
 // feature space, or energy distance for 2-D models; optional standard FID), guided accuracy by
 // guidance weight, and composition accuracy (ALGORITHM.md §7, PRODUCT.md).
-#include "checkpoint.h"
-#include "classifier.h"
+#include "cdrl/concepts.h"
+#include "cdrl/model_checkpoint.h"
 #include "commands.h"
-#include "concepts.h"
-#include "data_source.h"
-#include "device.h"
-#include "distance.h"
-#include "evaluation.h"
-#include "frechet.h"
-#include "inception.h"
+#include "data/data_source.h"
+#include "eval/distance.h"
+#include "eval/evaluation.h"
+#include "eval/frechet.h"
+#include "eval/inception.h"
+#include "io/text.h"
+#include "nn/classifier.h"
 #include "progress.h"
-#include "text.h"
+#include "runtime/device.h"
 
 #include <nlohmann/json.hpp>
 

@@ -1,6 +1,6 @@
 // `cdrl info`: what a checkpoint holds.
-#include "checkpoint.h"
 #include "commands.h"
+#include "io/checkpoint.h"
 
 #include <cstdio>
 

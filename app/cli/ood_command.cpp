@@ -1,11 +1,11 @@
 // `cdrl ood`: energy scores for OOD detection (ALGORITHM.md §7); with an in- and an out-set,
 // AUROC and FPR at 95% TPR.
-#include "checkpoint.h"
+#include "cdrl/model_checkpoint.h"
 #include "commands.h"
-#include "device.h"
-#include "ood.h"
-#include "ood_inputs.h"
-#include "roc.h"
+#include "data/ood_inputs.h"
+#include "eval/ood.h"
+#include "eval/roc.h"
+#include "runtime/device.h"
 
 #include <cstdio>
 #include <fstream>

@@ -1,14 +1,14 @@
 // `cdrl sample`: Algorithm 2 from a checkpoint, written as a PNG grid (or scatter plot), a
 // per-level strip, and raw samples for other tools.
-#include "checkpoint.h"
+#include "cdrl/concepts.h"
+#include "cdrl/model_checkpoint.h"
+#include "cdrl/sampler.h"
 #include "commands.h"
-#include "concepts.h"
-#include "data_source.h"
-#include "device.h"
-#include "image_io.h"
-#include "point_csv.h"
+#include "data/data_source.h"
+#include "data/image_io.h"
+#include "data/point_csv.h"
+#include "runtime/device.h"
 #include "sample_strip.h"
-#include "sampler.h"
 
 #include <cmath>
 #include <cstdio>

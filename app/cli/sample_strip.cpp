@@ -1,6 +1,6 @@
 #include "sample_strip.h"
 
-#include "image_io.h"
+#include "data/image_io.h"
 
 #include <opencv2/imgproc.hpp>
 

@@ -1,8 +1,8 @@
 // The per-level strip image: one row per level T … 1 showing x_i, the proposal ŷ and the refined ỹ.
 #pragma once
 
-#include "model_config.h"
-#include "sampler.h"
+#include "cdrl/sampler.h"
+#include "io/model_config.h"
 
 #include <opencv2/core.hpp>
 

@@ -1,10 +1,10 @@
 // `cdrl train-classifier`: the small classifier whose features `cdrl eval` uses for the Fréchet
 // distance and whose predictions grade conditional samples.
-#include "classifier_trainer.h"
 #include "commands.h"
-#include "data_source.h"
-#include "device.h"
+#include "data/data_source.h"
+#include "eval/classifier_trainer.h"
 #include "progress.h"
+#include "runtime/device.h"
 
 #include <cstdio>
 

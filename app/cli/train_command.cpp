@@ -1,9 +1,9 @@
 // `cdrl train`: Algorithm 1 with progress, metrics, atomic checkpoints, resume and Ctrl-C.
+#include "cdrl/preset.h"
+#include "cdrl/training_run.h"
 #include "commands.h"
-#include "data_source.h"
-#include "preset.h"
+#include "data/data_source.h"
 #include "progress.h"
-#include "training_run.h"
 
 #include <atomic>
 #include <csignal>

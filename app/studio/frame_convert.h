@@ -1,10 +1,10 @@
 // Tensors from core's sampler turned into the studio's plain LevelFrame (level_frame.h).
 #pragma once
 
-#include "landscape.h"
+#include "cdrl/landscape.h"
+#include "cdrl/sampler.h"
 #include "landscape_grid.h"
 #include "level_frame.h"
-#include "sampler.h"
 
 #include <QImage>
 

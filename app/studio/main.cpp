@@ -1,7 +1,7 @@
 // `cdrl-studio`: the desktop application. Opens the checkpoint given on the command line, else the
 // bundled default model.
-#include "device.h"
 #include "main_window.h"
+#include "runtime/device.h"
 
 #include <QApplication>
 #include <QCommandLineParser>

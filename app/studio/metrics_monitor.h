@@ -2,7 +2,7 @@
 // (a run in this app or a `cdrl train` elsewhere) and notices when its checkpoint is rewritten.
 #pragma once
 
-#include "metrics_tail.h"
+#include "io/metrics_tail.h"
 #include "training_plots.h"
 
 #include <QDateTime>

@@ -1,12 +1,12 @@
 #include "ood_worker.h"
 
-#include "checkpoint.h"
-#include "data_source.h"
-#include "device.h"
+#include "cdrl/model_checkpoint.h"
+#include "data/data_source.h"
+#include "data/ood_inputs.h"
+#include "eval/ood.h"
+#include "eval/roc.h"
 #include "frame_convert.h"
-#include "ood.h"
-#include "ood_inputs.h"
-#include "roc.h"
+#include "runtime/device.h"
 
 namespace cdrl::studio {
 

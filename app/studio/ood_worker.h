@@ -3,7 +3,7 @@
 // pairs (AUROC, FPR at 95% TPR, ROC curve). Results travel as plain data.
 #pragma once
 
-#include "model.h"
+#include "cdrl/model.h"
 
 #include <QImage>
 #include <QObject>

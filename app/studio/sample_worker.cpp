@@ -1,10 +1,10 @@
 #include "sample_worker.h"
 
-#include "checkpoint.h"
-#include "concepts.h"
-#include "device.h"
+#include "cdrl/concepts.h"
+#include "cdrl/model_checkpoint.h"
+#include "data/image_io.h"
 #include "frame_convert.h"
-#include "image_io.h"
+#include "runtime/device.h"
 
 #include <QPainter>
 

@@ -3,9 +3,9 @@
 // queued invocations and signals only. cancel() is safe from any thread.
 #pragma once
 
+#include "cdrl/model.h"
 #include "landscape_grid.h"
 #include "level_frame.h"
-#include "model.h"
 
 #include <QObject>
 #include <QPair>

@@ -3,7 +3,7 @@
 // any thread and takes effect between steps (the checkpoint is saved first).
 #pragma once
 
-#include "training_run.h"
+#include "cdrl/training_run.h"
 
 #include <QObject>
 #include <QString>

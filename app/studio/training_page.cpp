@@ -1,7 +1,7 @@
 #include "training_page.h"
 
+#include "cdrl/preset.h"
 #include "metrics_monitor.h"
-#include "preset.h"
 #include "sample_worker.h"
 #include "train_worker.h"
 #include "training_form.h"

@@ -1,9 +1,10 @@
 #!/usr/bin/python3
 """Out-of-distribution image sets for the Fashion-MNIST OOD study (docs/models.md).
 
-Writes 28x28 grey PGM folders under OUT: noise/ (Gaussian noise), inverted/ and vflipped/
-(the first N Fashion-MNIST test images with inverted intensity / flipped upside down) and
-digits/ (scikit-learn's 8x8 handwritten digits, bilinearly upscaled to 28x28).
+Writes 28x28 grey PGM folders under OUT: noise/ (Gaussian noise), uniform/ (uniform noise),
+constant/ (one random grey level per image), inverted/ and vflipped/ (the first N Fashion-MNIST
+test images with inverted intensity / flipped upside down) and digits/ (scikit-learn's 8x8
+handwritten digits, bilinearly upscaled to 28x28).
 Needs Debian's python3-numpy, python3-torch and python3-sklearn (run with /usr/bin/python3).
 Usage: make_sets.py OUT [N] [FASHION_MNIST_DIR]
 """
@@ -42,7 +43,11 @@ def main():
     digits = load_digits().images[:n] / 16.0  # 8x8 in [0, 1]
     upscaled = F.interpolate(torch.tensor(digits, dtype=torch.float32)[:, None], size=(28, 28),
                              mode="bilinear", align_corners=False)[:, 0].numpy()
+    uniform = rng.integers(0, 256, (n, 28, 28))
+    constant = np.repeat(rng.integers(0, 256, (n, 1, 1)), 28 * 28).reshape(n, 28, 28)
     write_pgm_folder(os.path.join(out, "noise"), noise)
+    write_pgm_folder(os.path.join(out, "uniform"), uniform)
+    write_pgm_folder(os.path.join(out, "constant"), constant)
     write_pgm_folder(os.path.join(out, "inverted"), 255 - test)
     write_pgm_folder(os.path.join(out, "vflipped"), test[:, ::-1, :])
     write_pgm_folder(os.path.join(out, "digits"), np.clip(upscaled * 255, 0, 255).round())

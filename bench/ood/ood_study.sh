@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# The Fashion-MNIST OOD study of docs/models.md: AUROC and FPR at 95% TPR of the model's energy
-# score and of the nearest-training-image baseline, Fashion-MNIST test images (in) against
-# Gaussian noise, inverted and vertically flipped test images, and upscaled sklearn digits (out).
+# The Fashion-MNIST OOD study of docs/models.md: AUROC and FPR at 95% TPR of each score —
+# typicality (the calibrated default), energy (the paper's) and the nearest-training-image
+# baseline — with the first N Fashion-MNIST test images as the in-set (the calibration uses the
+# last ones) against Gaussian noise, uniform noise, constant images, inverted and vertically
+# flipped test images, upscaled sklearn digits, and the shapes and faces sets turned grey.
 # Usage: bench/ood/ood_study.sh CHECKPOINT [CDRL] [N]   (needs python3-sklearn)
 set -euo pipefail
 checkpoint=$1
@@ -10,12 +12,23 @@ n=${3:-1000}
 sets=$(mktemp -d)
 trap 'rm -rf "$sets"' EXIT
 /usr/bin/python3 "$(dirname "$0")/make_sets.py" "$sets" "$n"
-echo "| out-set | energy AUROC | energy FPR@95 | nearest-image AUROC | nearest-image FPR@95 |"
-echo "|---|---|---|---|---|"
-for set in noise inverted vflipped digits; do
-  energy=$("$cdrl" ood "$checkpoint" --in fashion-mnist-test --out "$sets/$set" --limit "$n" 2>/dev/null)
-  nearest=$("$cdrl" ood "$checkpoint" --in fashion-mnist-test --out "$sets/$set" --limit "$n" \
-    --baseline nearest 2>/dev/null)
-  field() { echo "$1" | sed -n "s/.*$2 \([0-9.]*\).*/\1/p"; }
-  echo "| $set | $(field "$energy" AUROC) | $(field "$energy" 'FPR@95%TPR') | $(field "$nearest" AUROC) | $(field "$nearest" 'FPR@95%TPR') |"
+scores=(typicality energy nearest)
+header="| out-set |"
+rule="|---|"
+for s in "${scores[@]}"; do header+=" $s AUROC | $s FPR@95 |"; rule+="---|---|"; done
+echo "$header"
+echo "$rule"
+field() { echo "$1" | sed -n "s/.*$2 \([0-9.]*\).*/\1/p"; }
+for set in noise uniform constant inverted vflipped digits shapes faces; do
+  case $set in
+    shapes | faces) out="$set:$n" ;;
+    *) out="$sets/$set" ;;
+  esac
+  row="| $set |"
+  for s in "${scores[@]}"; do
+    result=$("$cdrl" ood "$checkpoint" --score "$s" --in fashion-mnist-test --out "$out" \
+      --limit "$n" 2>/dev/null)
+    row+=" $(field "$result" AUROC) | $(field "$result" 'FPR@95%TPR') |"
+  done
+  echo "$row"
 done

@@ -85,7 +85,7 @@ def write_safetensors(path, tensors, metadata=None):
 
 
 # ----------------------------------------------------------------------------------------------
-# Noise schedule (ALGORITHM.md §2) and Langevin step sizes (§4), in float64 like core/schedule.cpp.
+# Noise schedule (ALGORITHM.md §2) and Langevin step sizes (§4), in float64 like core/cdrl/schedule.cpp.
 
 class Schedule:
     """Per-level coefficients as lists indexed by level i = 0..T (0 where i − 1 is needed)."""
@@ -652,7 +652,7 @@ class CooperativeTrainer:
 
 
 # ----------------------------------------------------------------------------------------------
-# Data for training: random tensors in [−1, 1] or Fashion-MNIST (core/fashion_mnist.cpp).
+# Data for training: random tensors in [−1, 1] or Fashion-MNIST (core/data/fashion_mnist.cpp).
 
 def fashion_mnist(directory):
     """Training images [N, 1, 28, 28] scaled to [−1, 1] and int64 labels, from IDX gz files."""

@@ -1,0 +1,193 @@
+#include "cdrl/sampler.h"
+
+#include "cdrl/langevin.h"
+#include "nn/spectral_norm.h"
+#include "runtime/shard_pool.h"
+
+#include <algorithm>
+#include <functional>
+#include <numeric>
+#include <stdexcept>
+
+namespace cdrl {
+
+void SampleOptions::validate(const ModelConfig& config) const {
+  if (count < 1) throw std::invalid_argument("sample: count must be at least 1");
+  if (steps < 0) throw std::invalid_argument("sample: steps must be ≥ 0 (0 = the model's K)");
+  if (shards < 0) throw std::invalid_argument("sample: shards must be ≥ 0 (0 = one per thread)");
+  condition.validate(config.num_classes);
+}
+
+namespace {
+
+torch::Tensor levelLambda(const Schedule& schedule, int i, int64_t batch, torch::Device device) {
+  return torch::full({batch}, schedule.level(i).lambda,
+                     torch::TensorOptions(device).dtype(torch::kFloat));
+}
+
+torch::Tensor cpu(const torch::Tensor& t) { return t.detach().to(torch::kCPU); }
+
+}  // namespace
+
+torch::Tensor tweedieDenoise(const Schedule& schedule, const EnergyGradient& energy_level1,
+                             const torch::Tensor& x_0) {
+  const auto& L0 = schedule.level(0);
+  const auto& L1 = schedule.level(1);
+  const double sqrt_m1 = std::sqrt(L1.m);
+  const double s2_prime = schedule.tweedieStepVariance();
+  // ∇_x F(sqrt(m_1)·x) = sqrt(m_1)·∇_y F(y) at y = sqrt(m_1)·x.
+  auto [F, grad_y] = energy_level1(sqrt_m1 * x_0);
+  torch::NoGradGuard no_grad;
+  return (x_0 + (1.0 - L0.alpha_bar) * sqrt_m1 * grad_y / s2_prime) / std::sqrt(L0.alpha_bar);
+}
+
+namespace {
+
+// One level's work on rows [begin, end) of the batch: proposal, chain and the refined energy.
+struct LevelPart {
+  torch::Tensor y_hat;
+  LangevinResult chain;
+  double energy_refined_sum = 0;
+};
+
+// Merges the parts' chains in row order; the per-step means are weighted by rows.
+LangevinResult mergeChains(const std::vector<LevelPart>& parts, const std::vector<RowRange>& rows,
+                           int64_t B) {
+  LangevinResult merged;
+  std::vector<torch::Tensor> y;
+  merged.steps_done = parts.front().chain.steps_done;
+  for (size_t p = 0; p < parts.size(); ++p) {
+    const auto& chain = parts[p].chain;
+    y.push_back(chain.y);
+    merged.cancelled = merged.cancelled || chain.cancelled;
+    merged.steps_done = std::min(merged.steps_done, chain.steps_done);
+    const double share = static_cast<double>(rows[p].size()) / static_cast<double>(B);
+    merged.energy.resize(chain.energy.size(), 0.0);
+    merged.displacement.resize(chain.displacement.size(), 0.0);
+    for (size_t k = 0; k < chain.energy.size(); ++k) merged.energy[k] += share * chain.energy[k];
+    for (size_t k = 0; k < chain.displacement.size(); ++k)
+      merged.displacement[k] += share * chain.displacement[k];
+  }
+  merged.y = torch::cat(y);
+  if (merged.cancelled) return merged;
+  for (size_t k = 0; k < parts.front().chain.steps.size(); ++k) {
+    std::vector<torch::Tensor> step;
+    for (const auto& part : parts) step.push_back(part.chain.steps[k]);
+    merged.steps.push_back(torch::cat(step));
+  }
+  return merged;
+}
+
+}  // namespace
+
+// Algorithm 2.
+SampleResult sample(Model& model, const SampleOptions& options, const LevelCallback& on_level,
+                    const std::atomic<bool>* cancel) {
+  options.validate(model.config());
+  const Schedule& schedule = model.schedule();
+  const int T = schedule.T();
+  const int steps = options.steps > 0 ? options.steps : schedule.options().K;
+  const auto device = model.device();
+  const int64_t B = options.count;
+  NetworkPair nets = model.networks(options.use_ema);
+  nets.ebm.eval();
+  nets.initializer.eval();
+  torch::NoGradGuard no_grad;
+  cacheNormalizedWeights(nets.ebm);  // before the parts run the networks at once
+  cacheNormalizedWeights(nets.initializer);
+
+  torch::Generator gen = at::detail::createCPUGenerator(options.seed);
+  std::vector<int64_t> shape = {B};
+  shape.insert(shape.end(), model.config().data_shape.begin(), model.config().data_shape.end());
+  auto randn = [&](void) { return torch::randn(shape, gen).to(device); };
+  // CPU: the level's rows in one part per core (ShardPool), and guidance / composition terms in
+  // passes of ≤ kCpuTermRows rows.
+  const int64_t example_size =
+      std::accumulate(shape.begin() + 1, shape.end(), int64_t{1}, std::multiplies<>());
+  const auto rows = batchParts(device, B, example_size, options.shards);
+  const int64_t max_rows = device.is_cpu() ? kCpuTermRows : 0;
+
+  SampleResult result;
+  result.run_id = options.run_id;
+  result.seed = options.seed;
+  auto x = randn();  // x_T ~ N(0, I)
+  for (int i = T; i >= 1; --i) {
+    if (cancel && cancel->load()) break;
+    const auto& L = schedule.level(i);
+    // All of the level's noise first, in the order a single chain draws it, then parts of it.
+    const auto eps = randn();
+    std::vector<torch::Tensor> chain_noise;
+    if (options.noise)
+      for (int k = 0; k < steps; ++k) chain_noise.push_back(randn());
+    const auto levels = torch::full({1}, i, torch::TensorOptions(device).dtype(torch::kLong));
+    const auto coeff = langevinCoefficients(schedule, levels, steps, x.dim() - 1);
+    std::vector<LevelPart> parts(rows.size());
+    auto refine = [&](size_t p, RowRange r) {
+      torch::NoGradGuard part_no_grad;  // grad mode is per thread
+      const int64_t n = r.size();
+      const auto x_part = x.slice(0, r.begin, r.end);
+      GuidedInitializer g(nets.initializer, options.condition, levelLambda(schedule, i, n, device));
+      GuidedEnergy F(nets.ebm, options.condition, levelLambda(schedule, i - 1, n, device));
+      // §5 step 4: ŷ = g(x_i) + sqrt(β̃_i·m_i)·ε''.
+      auto y_hat = g(x_part, max_rows);
+      if (options.noise)
+        y_hat = y_hat + std::sqrt(L.beta_tilde * L.m) * eps.slice(0, r.begin, r.end);
+      LangevinOptions lopts;
+      lopts.steps = steps;
+      lopts.noise = options.noise;
+      lopts.keep_steps = options.keep_steps;
+      lopts.keep_samples =
+          options.keep_samples < 0 ? -1 : std::clamp<int64_t>(options.keep_samples - r.begin, 0, n);
+      const LangevinNoise noise = [&](int k, const torch::Tensor&) {
+        return chain_noise[static_cast<size_t>(k)].slice(0, r.begin, r.end);
+      };
+      const EnergyGradient F_grad = [&](const torch::Tensor& y) {
+        return F.withGradient(y, max_rows);
+      };
+      parts[p].chain = langevinRefine(y_hat, x_part, coeff, F_grad, lopts, noise, cancel);
+      parts[p].y_hat = y_hat;
+      if (on_level && !parts[p].chain.cancelled)
+        parts[p].energy_refined_sum = F(parts[p].chain.y).sum().item<double>();
+    };
+    runParts(rows, refine);
+    auto chain = mergeChains(parts, rows, B);
+    if (chain.cancelled) break;
+    const auto x_prev = chain.y / std::sqrt(L.m);  // x_{i−1} = ỹ / sqrt(m_i)
+    if (on_level) {
+      std::vector<torch::Tensor> y_hat;
+      double energy_refined = 0;
+      for (const auto& part : parts) {
+        y_hat.push_back(part.y_hat);
+        energy_refined += part.energy_refined_sum;
+      }
+      LevelTrace trace;
+      trace.run_id = options.run_id;
+      trace.level = i;
+      trace.levels = T;
+      trace.x_i = cpu(x);
+      trace.y_hat = cpu(torch::cat(y_hat));
+      trace.y_tilde = cpu(chain.y);
+      trace.x_prev = cpu(x_prev);
+      trace.steps = std::move(chain.steps);
+      trace.step_energy = chain.energy;
+      trace.step_displacement = chain.displacement;
+      trace.energy_proposal = chain.energy.empty() ? 0.0 : chain.energy.front();
+      trace.energy_refined = energy_refined / static_cast<double>(B);
+      on_level(trace);
+    }
+    x = x_prev;
+    ++result.levels_done;
+  }
+  result.cancelled = result.levels_done < T;
+  if (!result.cancelled && options.denoise) {
+    GuidedEnergy F0(nets.ebm, options.condition, levelLambda(schedule, 0, B, device));
+    // The whole batch on this thread, its terms in passes like the chains' (memory: composition
+    // otherwise peaks here, with all terms' graphs at once).
+    x = tweedieDenoise(
+        schedule, [&](const torch::Tensor& y) { return F0.withGradient(y, max_rows); }, x);
+  }
+  result.samples = cpu(x);
+  return result;
+}
+
+}  // namespace cdrl

@@ -1,0 +1,117 @@
+#include "cdrl/training_run.h"
+
+#include "cdrl/model_checkpoint.h"
+#include "cdrl/preset.h"
+#include "cdrl/training_metrics.h"
+#include "data/data_source.h"
+#include "io/metrics_log.h"
+
+#include <chrono>
+#include <filesystem>
+
+namespace cdrl {
+
+namespace {
+
+template <typename T>
+void override(T& field, const std::optional<T>& value) {
+  if (value) field = *value;
+}
+
+}  // namespace
+
+TrainOptions TrainOverrides::applyTo(TrainOptions o) const {
+  override(o.steps, steps);
+  override(o.batch, batch);
+  override(o.log_every, log_every);
+  override(o.checkpoint_every, checkpoint_every);
+  override(o.warmup, warmup);
+  override(o.seed, seed);
+  override(o.lr_ebm, lr_ebm);
+  override(o.lr_init, lr_init);
+  override(o.ema_decay, ema_decay);
+  o.validate();
+  return o;
+}
+
+TrainingSetup prepareTraining(const TrainRequest& request) {
+  namespace fs = std::filesystem;
+  if (request.out.empty()) throw std::runtime_error("no output folder given");
+  TrainingSetup s;
+  s.device = selectDevice(request.device);
+  std::error_code ec;
+  fs::create_directories(request.out, ec);
+  if (ec)
+    throw std::runtime_error("cannot create output folder " + request.out + ": " + ec.message());
+  s.checkpoint_path = (fs::path(request.out) / "checkpoint.safetensors").string();
+  s.metrics_path = (fs::path(request.out) / "metrics.jsonl").string();
+
+  std::optional<Checkpoint> resumed;
+  if (!request.resume.empty()) resumed = readCheckpoint(request.resume);
+  const std::string data_spec = !request.data.empty() ? request.data
+                                : resumed             ? resumed->config.dataset
+                                                      : "";
+  if (data_spec.empty())
+    throw std::runtime_error("no training data given (" + dataSpecHelp() + ")");
+  const Preset base = preset(resumed ? resumed->config.preset : request.preset);
+  // Image files are brought to the preset's channels and size.
+  const auto& shape = resumed ? resumed->config.data_shape : base.model.data_shape;
+  ImageLoadOptions image;
+  if (shape.size() == 3) {
+    image.channels = static_cast<int>(shape[0]);
+    image.size = shape[1];
+  }
+  s.data = std::make_unique<Dataset>(loadDataset(data_spec, request.data_seed, image));
+  // A resumed run keeps its own options; what the user set now overrides them.
+  if (resumed && !resumed->training)
+    s.note = request.resume +
+             " predates stored training options; options not given now take the preset's defaults";
+  s.options =
+      request.overrides.applyTo(resumed && resumed->training ? *resumed->training : base.training);
+
+  ModelConfig config =
+      resumed ? resumed->config : presetFor(request.preset, *s.data, request.conditional);
+  if (request.K) config.schedule.K = *request.K;
+  torch::manual_seed(s.options.seed);  // initial weights
+  s.model = resumed ? loadModel(*resumed, s.device) : std::make_unique<Model>(config, s.device);
+  s.trainer = std::make_unique<Trainer>(*s.model, *s.data, s.options);
+  if (resumed) restoreTrainer(*resumed, *s.trainer);
+  if (s.trainer->stepsDone() >= s.options.steps)
+    throw std::runtime_error("nothing to do: the run is already at step " +
+                             std::to_string(s.trainer->stepsDone()) + " (raise the step count)");
+  return s;
+}
+
+RunEnd runTraining(TrainingSetup& s, const std::atomic<bool>& stop,
+                   const std::function<void(const StepStats&)>& on_step) {
+  using Clock = std::chrono::steady_clock;
+  const TrainOptions& o = s.options;
+  MetricsLog metrics(s.metrics_path);
+  const auto start = Clock::now();
+  auto interval_start = start;
+  int64_t interval_steps = 0;
+  while (s.trainer->stepsDone() < o.steps) {
+    if (stop) {
+      saveCheckpoint(s.checkpoint_path, *s.model, s.trainer.get());
+      return RunEnd::Stopped;
+    }
+    const StepStats stats = s.trainer->step();
+    ++interval_steps;
+    const bool last = stats.step == o.steps;
+    if (stats.step % o.log_every == 0 || last) {
+      const auto now = Clock::now();
+      const double interval = std::chrono::duration<double>(now - interval_start).count();
+      metrics.write(metricsLine(
+          stats, {std::chrono::duration<double>(now - start).count(),
+                  static_cast<double>(interval_steps * o.batch) / std::max(interval, 1e-9)}));
+      interval_start = now;
+      interval_steps = 0;
+    }
+    if (stats.step % o.checkpoint_every == 0 || last)
+      saveCheckpoint(s.checkpoint_path, *s.model, s.trainer.get());
+    if (on_step) on_step(stats);
+  }
+  return RunEnd::Finished;
+}
+
+}  // namespace cdrl

@@ -1,0 +1,67 @@
+// One training run as `cdrl train` and the studio do it (Algorithm 1 in a loop): model, data and
+// trainer set up from a request or a checkpoint, then steps with metrics lines, periodic atomic
+// checkpoints, and a stop flag checked between steps.
+#pragma once
+
+#include "cdrl/model.h"
+#include "cdrl/trainer.h"
+#include "data/dataset.h"
+#include "runtime/device.h"
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+namespace cdrl {
+
+// Options the user set for this run; unset ones come from the resumed checkpoint, else the preset.
+struct TrainOverrides {
+  std::optional<int64_t> steps, batch, log_every, checkpoint_every, warmup;
+  std::optional<uint64_t> seed;
+  std::optional<double> lr_ebm, lr_init, ema_decay;
+
+  TrainOptions applyTo(TrainOptions options) const;
+};
+
+struct TrainRequest {
+  std::string preset = "toy2d";  // ignored when resuming
+  std::string data;              // data specification (data_source.h); empty = the checkpoint's
+  std::string out;               // folder for checkpoint.safetensors and metrics.jsonl
+  std::string resume;            // checkpoint to continue, or empty for a new run
+  bool conditional = false;      // class- or attribute-conditional (needs labelled data)
+  uint64_t data_seed = 0;        // seed of generated data (toy, shapes)
+  std::optional<int> K;          // Langevin steps per level in training (preset default)
+  DevicePreference device = DevicePreference::Auto;
+  TrainOverrides overrides;
+};
+
+// Everything a run needs, ready to step. Networks and data live behind pointers, so the trainer's
+// references stay valid when the setup is moved.
+struct TrainingSetup {
+  torch::Device device = torch::kCPU;
+  std::unique_ptr<Dataset> data;
+  std::unique_ptr<Model> model;
+  std::unique_ptr<Trainer> trainer;
+  TrainOptions options;
+  std::string checkpoint_path;  // <out>/checkpoint.safetensors
+  std::string metrics_path;     // <out>/metrics.jsonl
+  std::string note;             // a warning for the user, or empty
+};
+
+// Loads the data, builds or restores the model and trainer, creates `out`. Throws
+// std::runtime_error (or FormatError for a bad checkpoint) with a one-line reason, also when the
+// resumed run has already reached its step count.
+TrainingSetup prepareTraining(const TrainRequest& request);
+
+enum class RunEnd { Finished, Stopped };
+
+// Steps to options.steps, appending a metrics line every log_every steps and writing the
+// checkpoint atomically every checkpoint_every steps and at the end. `stop` is read between steps;
+// a stopped run saves its checkpoint first. A DivergedError propagates with the last good
+// checkpoint left in place. `on_step` sees every step's statistics.
+RunEnd runTraining(TrainingSetup& setup, const std::atomic<bool>& stop,
+                   const std::function<void(const StepStats&)>& on_step = {});
+
+}  // namespace cdrl

@@ -1,0 +1,71 @@
+#include "io/network_config.h"
+
+#include <stdexcept>
+
+namespace cdrl {
+
+void NetworkConfig::validate(const std::string& which) const {
+  auto fail = [&](const std::string& what) { throw std::invalid_argument(which + ": " + what); };
+  if (width < 1) fail("width must be positive");
+  if (multipliers.empty()) fail("multipliers must not be empty");
+  for (auto m : multipliers)
+    if (m < 1) fail("multipliers must be positive");
+  if (blocks < 1) fail("blocks must be at least 1");
+  if (dropout < 0 || dropout >= 1) fail("dropout must be in [0, 1)");
+  if (embed_dim < 2 || embed_dim % 2) fail("embed_dim must be an even number ≥ 2");
+  if (architecture == Architecture::UNet) {
+    for (auto m : multipliers)
+      if ((width * m) % groups) fail("U-Net channel counts must be divisible by groups");
+  }
+}
+
+std::string toString(Architecture architecture) {
+  switch (architecture) {
+    case Architecture::Mlp:
+      return "mlp";
+    case Architecture::ConvEbm:
+      return "conv-ebm";
+    case Architecture::UNet:
+      return "unet";
+  }
+  return "mlp";
+}
+
+Architecture architectureFromString(const std::string& name) {
+  if (name == "mlp") return Architecture::Mlp;
+  if (name == "conv-ebm") return Architecture::ConvEbm;
+  if (name == "unet") return Architecture::UNet;
+  throw std::runtime_error("unknown architecture '" + name + "'");
+}
+
+nlohmann::json toJson(const NetworkConfig& c) {
+  return {{"architecture", toString(c.architecture)},
+          {"width", c.width},
+          {"multipliers", c.multipliers},
+          {"blocks", c.blocks},
+          {"attention_resolutions", c.attention_resolutions},
+          {"dropout", c.dropout},
+          {"groups", c.groups},
+          {"embed_dim", c.embed_dim},
+          {"spectral_norm", c.spectral_norm}};
+}
+
+NetworkConfig networkConfigFromJson(const nlohmann::json& j) {
+  NetworkConfig c;
+  try {
+    c.architecture = architectureFromString(j.at("architecture").get<std::string>());
+    c.width = j.at("width").get<int64_t>();
+    c.multipliers = j.at("multipliers").get<std::vector<int64_t>>();
+    c.blocks = j.at("blocks").get<int64_t>();
+    c.attention_resolutions = j.at("attention_resolutions").get<std::vector<int64_t>>();
+    c.dropout = j.at("dropout").get<double>();
+    c.groups = j.at("groups").get<int64_t>();
+    c.embed_dim = j.at("embed_dim").get<int64_t>();
+    c.spectral_norm = j.at("spectral_norm").get<bool>();
+  } catch (const nlohmann::json::exception& e) {
+    throw std::runtime_error(std::string("network configuration: ") + e.what());
+  }
+  return c;
+}
+
+}  // namespace cdrl

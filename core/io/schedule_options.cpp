@@ -1,0 +1,32 @@
+#include "io/schedule_options.h"
+
+#include <stdexcept>
+
+namespace cdrl {
+
+void ScheduleOptions::validate() const {
+  if (T < 1) throw std::invalid_argument("schedule: T must be at least 1");
+  if (!(lambda_max > lambda_min))
+    throw std::invalid_argument("schedule: lambda_max must exceed lambda_min");
+  if (!(step_base > 0)) throw std::invalid_argument("schedule: step_base must be positive");
+  if (K < 1) throw std::invalid_argument("schedule: K must be at least 1");
+}
+
+std::string toString(StepScaling scaling) {
+  switch (scaling) {
+    case StepScaling::PerLevel:
+      return "per-level";
+    case StepScaling::Constant:
+      return "constant";
+  }
+  return "per-level";
+}
+
+StepScaling stepScalingFromString(const std::string& name) {
+  if (name == "per-level") return StepScaling::PerLevel;
+  if (name == "constant") return StepScaling::Constant;
+  throw std::invalid_argument("unknown step scaling '" + name +
+                              "' (expected per-level or constant)");
+}
+
+}  // namespace cdrl
