@@ -16,6 +16,8 @@ int main(int argc, char** argv) {
   cdrl::cli::addOodCommand(app);
   cdrl::cli::addEvalCommand(app);
   cdrl::cli::addTrainClassifierCommand(app);
+  cdrl::cli::addCalibrateCommand(app);
+  cdrl::cli::addMakeFacesCommand(app);
   int threads = 0;
   app.add_option("--threads", threads, "CPU threads for tensor work (default: all cores)")
       ->check(CLI::NonNegativeNumber);

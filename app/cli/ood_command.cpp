@@ -1,14 +1,17 @@
-// `cdrl ood`: energy scores for OOD detection (ALGORITHM.md §7); with an in- and an out-set,
-// AUROC and FPR at 95% TPR.
+// `cdrl ood`: OOD scores — the calibrated typicality score by default, the paper's lowest-level
+// energy (ALGORITHM.md §7) or the nearest-training-example baseline on request; with an in- and
+// an out-set, AUROC and FPR at 95% TPR.
 #include "cdrl/model_checkpoint.h"
 #include "commands.h"
 #include "data/ood_inputs.h"
+#include "eval/calibration_file.h"
 #include "eval/ood.h"
 #include "eval/roc.h"
 #include "runtime/device.h"
 
 #include <cstdio>
 #include <fstream>
+#include <map>
 
 namespace cdrl::cli {
 
@@ -22,7 +25,7 @@ struct OodArgs {
   int64_t limit = 10000;
   int64_t limit_train = 60000;
   bool raw = false;
-  std::string baseline;  // "nearest": score by distance to the training data instead
+  std::string score;  // typicality, energy or nearest; empty = typicality when calibrated
   std::string train_data;
   std::string device = "auto";
 };
@@ -37,10 +40,14 @@ struct Scored {
 Scored loadInput(const std::string& what, const ModelConfig& config, int64_t limit) {
   const OodInputs inputs = loadOodInputs({what}, config, limit);
   Scored s{{}, inputs.x};
+  std::map<std::string, int> notes;  // a data set's items share one note: said once
   for (const auto& item : inputs.items) {
-    if (!item.note.empty()) std::fprintf(stderr, "%s: %s\n", item.name.c_str(), item.note.c_str());
+    if (!item.note.empty()) ++notes[item.note];
     if (item.row >= 0) s.names.push_back(item.name);
   }
+  for (const auto& [note, count] : notes)
+    std::fprintf(stderr, "%s: %s (%d item%s)\n", what.c_str(), note.c_str(), count,
+                 count == 1 ? "" : "s");
   for (const auto& line : inputs.unreadable())
     std::fprintf(stderr, "cdrl ood: skipped unreadable %s\n", line.c_str());
   if (s.names.empty()) throw std::runtime_error("no readable input in " + what);
@@ -53,30 +60,68 @@ std::vector<double> toVector(const torch::Tensor& t) {
 
 void run(const OodArgs& a) {
   const auto device = selectDevice(devicePreferenceFromString(a.device));
-  auto model = loadModel(readCheckpoint(a.checkpoint), device);
+  const Checkpoint checkpoint = readCheckpoint(a.checkpoint);
+  auto model = loadModel(checkpoint, device);
+  const std::optional<Calibration> calibration = findCalibration(checkpoint);
+  OodScoreKind kind = a.score.empty() ? OodScoreKind::Typicality : oodScoreKindFromString(a.score);
+  if (kind == OodScoreKind::Typicality && !calibration) {
+    if (!a.score.empty())
+      throw std::runtime_error(a.checkpoint +
+                               " has no typicality calibration: run `cdrl calibrate " +
+                               a.checkpoint + "` first, or choose --score energy");
+    std::fprintf(stderr,
+                 "cdrl ood: %s has no typicality calibration (run `cdrl calibrate %s`); using "
+                 "the energy score\n",
+                 a.checkpoint.c_str(), a.checkpoint.c_str());
+    kind = OodScoreKind::Energy;
+  }
   ScoreOptions options;
   options.use_ema = !a.raw;
   torch::Tensor training;
-  if (a.baseline == "nearest") {
+  if (kind == OodScoreKind::Nearest) {
     const std::string spec = a.train_data.empty() ? model->config().dataset : a.train_data;
     training = loadInput(spec, model->config(), a.limit_train).x;
     std::fprintf(stderr, "cdrl ood: baseline: distance to the nearest of %lld examples of %s\n",
                  static_cast<long long>(training.size(0)), spec.c_str());
   }
+  std::fprintf(stderr, "cdrl ood: score: %s (higher = more in-distribution)\n",
+               toString(kind).c_str());
   std::ofstream csv;
   if (!a.csv.empty()) {
     csv.open(a.csv);
     if (!csv) throw std::runtime_error("cannot write " + a.csv);
-    csv << "set,item,score\n";
+    csv << "set,item,score"
+        << (calibration && kind == OodScoreKind::Typicality ? ",percentile" : "") << '\n';
   }
   auto score = [&](const std::string& what, const char* set) {
     Scored s = loadInput(what, model->config(), a.limit);
-    const auto scores = training.defined() ? nearestNeighbourScores(training, s.x)
-                                           : energyScores(*model, s.x, options);
+    torch::Tensor scores;
+    switch (kind) {
+      case OodScoreKind::Typicality:
+        scores = typicalityScores(*model, *calibration, s.x).score;
+        break;
+      case OodScoreKind::Energy:
+        scores = energyScores(*model, s.x, options);
+        break;
+      case OodScoreKind::Nearest:
+        scores = nearestNeighbourScores(training, s.x);
+        break;
+    }
+    const bool percentiles = kind == OodScoreKind::Typicality;
     for (size_t k = 0; k < s.names.size(); ++k) {
       const double v = scores[k].item<double>();
-      if (csv.is_open()) csv << set << ',' << s.names[k] << ',' << v << '\n';
-      if (a.in_set.empty()) std::printf("%s\t%.6g\n", s.names[k].c_str(), v);
+      const double p = percentiles ? percentileOf(*calibration, v) : 0.0;
+      if (csv.is_open()) {
+        csv << set << ',' << s.names[k] << ',' << v;
+        if (percentiles) csv << ',' << p;
+        csv << '\n';
+      }
+      if (a.in_set.empty()) {
+        if (percentiles)
+          std::printf("%s\t%.6g\t%.1f\n", s.names[k].c_str(), v, p);
+        else
+          std::printf("%s\t%.6g\n", s.names[k].c_str(), v);
+      }
     }
     return toVector(scores);
   };
@@ -97,7 +142,9 @@ void run(const OodArgs& a) {
 void addOodCommand(CLI::App& app) {
   auto a = std::make_shared<OodArgs>();
   auto* cmd =
-      app.add_subcommand("ood", "Energy scores for OOD detection; AUROC given in- and out-sets");
+      app.add_subcommand("ood",
+                         "OOD scores (typicality, energy or nearest example); AUROC given in- "
+                         "and out-sets");
   cmd->add_option("checkpoint", a->checkpoint, "Checkpoint file")
       ->required()
       ->check(CLI::ExistingFile);
@@ -107,12 +154,14 @@ void addOodCommand(CLI::App& app) {
   cmd->add_option("--csv", a->csv, "Write per-item scores as CSV (set,item,score)");
   cmd->add_option("--limit", a->limit, "At most this many items per set")->capture_default_str();
   cmd->add_flag("--raw", a->raw, "Use the raw weights instead of the EMA weights");
-  cmd->add_option("--baseline", a->baseline,
-                  "Score with a baseline instead of the energy: 'nearest' = minus the distance to "
-                  "the nearest training example")
-      ->check(CLI::IsMember({"nearest"}));
+  cmd->add_option("--score", a->score,
+                  "typicality (default when the checkpoint is calibrated: the log-density of every "
+                  "level's energy and gradient norm, two-sided), energy (the paper's lowest-level "
+                  "energy; the default otherwise) or nearest (minus the distance to the nearest "
+                  "training example)")
+      ->check(CLI::IsMember({"typicality", "energy", "nearest"}));
   cmd->add_option("--train-data", a->train_data,
-                  "Training data for --baseline nearest (default: the model's data)");
+                  "Training data for --score nearest (default: the model's data)");
   cmd->add_option("--train-limit", a->limit_train, "At most this many training examples")
       ->capture_default_str();
   cmd->add_option("--device", a->device, "auto, cpu or cuda")

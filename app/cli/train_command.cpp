@@ -61,7 +61,7 @@ void addTrainCommand(CLI::App& app) {
   auto* cmd =
       app.add_subcommand("train", "Train a model (Algorithm 1) and write checkpoints and metrics");
   cmd->add_option("--preset", args->preset,
-                  "Model preset: toy2d, fmnist-tiny, shapes-tiny or cifar10-paper")
+                  "Model preset: toy2d, fmnist-tiny, shapes-tiny, faces-tiny or cifar10-paper")
       ->check(CLI::IsMember(presetNames()))
       ->capture_default_str();
   cmd->add_option("--data", args->data, "Training data: " + dataSpecHelp());

@@ -1,5 +1,6 @@
 #include "ood_page.h"
 
+#include "level_atypicality_plot.h"
 #include "roc_plot.h"
 #include "score_histogram.h"
 
@@ -11,6 +12,7 @@
 #include <QHeaderView>
 #include <QLabel>
 #include <QMimeData>
+#include <QProgressBar>
 #include <QPushButton>
 #include <QTableWidget>
 #include <QVBoxLayout>
@@ -36,6 +38,9 @@ OodPage::OodPage(QWidget* parent) : QWidget(parent) {
   reference->setToolTip(tr("Score a folder of in-distribution images as the reference"));
   auto* own = new QPushButton(tr("Model's data"));
   own->setToolTip(tr("Use the held-out part of the model's training data as the reference"));
+  auto* add = new QPushButton(tr("Add images…"));
+  add->setObjectName("addImagesButton");
+  add->setToolTip(tr("Score image files (or drop images and folders on this view)"));
   auto* compare = new QPushButton(tr("Compare two folders…"));
   compare->setToolTip(tr("AUROC and ROC curve of an in-distribution folder against an OOD one"));
   m_table = new QTableWidget(0, kColumns);
@@ -45,33 +50,55 @@ OodPage::OodPage(QWidget* parent) : QWidget(parent) {
   m_table->horizontalHeader()->setStretchLastSection(true);
   m_table->setEditTriggers(QAbstractItemView::NoEditTriggers);
   m_table->setIconSize(QSize(40, 40));
+  m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
+  m_table->setSelectionMode(QAbstractItemView::SingleSelection);
   m_roc = new RocPlot;
   m_roc->setObjectName("rocPlot");
+  m_levels = new LevelAtypicalityPlot;
+  m_levels->setObjectName("levelAtypicality");
 
   auto* bar = new QHBoxLayout;
   bar->addWidget(new QLabel(tr("Threshold")));
   bar->addWidget(m_threshold);
   bar->addStretch(1);
+  bar->addWidget(add);
   bar->addWidget(reference);
   bar->addWidget(own);
   bar->addWidget(compare);
   auto* top = new QHBoxLayout;
   top->addWidget(m_histogram, 2);
   top->addWidget(m_roc, 1);
+  auto* bottom = new QHBoxLayout;
+  bottom->addWidget(m_table, 2);
+  bottom->addWidget(m_levels, 1);
   auto* layout = new QVBoxLayout(this);
   layout->addWidget(m_status);
+  layout->addWidget(makeCalibrationBar());
   layout->addLayout(bar);
   layout->addLayout(top, 1);
-  layout->addWidget(m_table, 1);
+  layout->addLayout(bottom, 1);
   setAcceptDrops(true);
 
   m_worker = new OodWorker;
   m_worker->moveToThread(&m_thread);
   connect(&m_thread, &QThread::finished, m_worker, &QObject::deleteLater);
   m_thread.start();
-  connect(m_worker, &OodWorker::loaded, this, [this](const QString& description) {
-    showStatus(tr("Scoring with %1; computing the reference scores…").arg(description));
+  connect(m_worker, &OodWorker::loaded, this, [this](const OodModelInfo& info) {
+    onModel(info);
+    showStatus(tr("Scoring with %1; computing the reference scores…").arg(info.description));
+    Q_EMIT modelLoaded();
   });
+  connect(m_worker, &OodWorker::calibrationProgress, this, [this](int done, int total) {
+    m_calibrationProgress->setRange(0, total);
+    m_calibrationProgress->setValue(done);
+  });
+  connect(m_worker, &OodWorker::calibrated, this,
+          [this](const OodModelInfo& info, const QString& note) {
+            onModel(info);
+            showStatus(tr("Calibrated: %1; %2.").arg(info.calibration, note));
+            setReferenceSource(QString());
+            Q_EMIT calibrationDone();
+          });
   connect(m_worker, &OodWorker::referenceReady, this, [this](const OodReference& r) {
     m_hasReference = true;
     m_histogram->setReference(r.scores);
@@ -96,6 +123,7 @@ OodPage::OodPage(QWidget* parent) : QWidget(parent) {
     Q_EMIT compared();
   });
   connect(m_worker, &OodWorker::failed, this, [this](const QString& message) {
+    onModel(m_info);  // ends a calibration's progress display
     showStatus(message, true);
     Q_EMIT failed(message);
   });
@@ -111,6 +139,13 @@ OodPage::OodPage(QWidget* parent) : QWidget(parent) {
     if (!dir.isEmpty()) setReferenceSource(dir);
   });
   connect(own, &QPushButton::clicked, this, [this] { setReferenceSource(QString()); });
+  connect(add, &QPushButton::clicked, this, [this] {
+    const QStringList files = QFileDialog::getOpenFileNames(
+        this, tr("Images to score"), QString(),
+        tr("Images (*.png *.jpg *.jpeg *.bmp *.pgm *.ppm *.tif *.tiff *.webp);;All files (*)"));
+    if (!files.isEmpty()) scorePaths(files);
+  });
+  connect(m_table, &QTableWidget::itemSelectionChanged, this, &OodPage::showRowLevels);
   connect(compare, &QPushButton::clicked, this, [this] {
     const QString in = QFileDialog::getExistingDirectory(this, tr("In-distribution folder"));
     if (in.isEmpty()) return;
@@ -120,12 +155,79 @@ OodPage::OodPage(QWidget* parent) : QWidget(parent) {
 }
 
 OodPage::~OodPage() {
+  m_worker->cancel();
   m_thread.quit();
   m_thread.wait();
 }
 
+QWidget* OodPage::makeCalibrationBar() {
+  m_scoreInfo = new QLabel;
+  m_scoreInfo->setObjectName("scoreInfo");
+  m_scoreInfo->setWordWrap(true);
+  m_calibrateOwn = new QPushButton(tr("Calibrate on the model's data"));
+  m_calibrateOwn->setObjectName("calibrateOwnButton");
+  m_calibrateOwn->setToolTip(
+      tr("Fit the typicality score on the held-out part of the model's "
+         "training data and cache it beside the checkpoint"));
+  m_calibrateFolder = new QPushButton(tr("Calibrate on a folder…"));
+  m_calibrateFolder->setToolTip(
+      tr("Fit the typicality score on a folder of in-distribution "
+         "images"));
+  m_calibrationProgress = new QProgressBar;
+  m_calibrationProgress->setObjectName("calibrationProgress");
+  m_cancelCalibration = new QPushButton(tr("Cancel"));
+  m_cancelCalibration->setObjectName("cancelCalibrationButton");
+  connect(m_calibrateOwn, &QPushButton::clicked, this, [this] { calibrate(QString()); });
+  connect(m_calibrateFolder, &QPushButton::clicked, this, [this] {
+    const QString dir = QFileDialog::getExistingDirectory(this, tr("In-distribution folder"));
+    if (!dir.isEmpty()) calibrate(dir);
+  });
+  connect(m_cancelCalibration, &QPushButton::clicked, this, &OodPage::cancelCalibration);
+  auto* bar = new QWidget;
+  auto* layout = new QHBoxLayout(bar);
+  layout->setContentsMargins(0, 0, 0, 0);
+  layout->addWidget(m_scoreInfo, 1);
+  layout->addWidget(m_calibrateOwn);
+  layout->addWidget(m_calibrateFolder);
+  layout->addWidget(m_calibrationProgress);
+  layout->addWidget(m_cancelCalibration);
+  onModel(m_info);
+  return bar;
+}
+
+void OodPage::onModel(const OodModelInfo& info) {
+  m_info = info;
+  m_scoreInfo->setText(
+      info.calibrated
+          ? tr("Score: typicality — how typical every noise level finds the image (higher = more "
+               "in-distribution), calibrated on %1.")
+                .arg(info.calibration)
+          : tr("Score: lowest-level energy (this model has no calibration; it cannot flag inputs "
+               "far from the data, such as noise). Calibrate for the typicality score."));
+  m_calibrateOwn->setVisible(!info.calibrated);
+  m_calibrateFolder->setVisible(!info.calibrated);
+  m_calibrationProgress->setVisible(false);
+  m_cancelCalibration->setVisible(false);
+}
+
+void OodPage::calibrate(const QString& source) {
+  m_calibrateOwn->setVisible(false);
+  m_calibrateFolder->setVisible(false);
+  m_calibrationProgress->setRange(0, 0);
+  m_calibrationProgress->setVisible(true);
+  m_cancelCalibration->setVisible(true);
+  showStatus(tr("Calibrating on %1…").arg(source.isEmpty() ? tr("the model's data") : source));
+  m_worker->clearCancel();
+  QMetaObject::invokeMethod(m_worker, "calibrate", Q_ARG(QString, source));
+}
+
+void OodPage::cancelCalibration() { m_worker->cancel(); }
+
 void OodPage::setCheckpoint(const QString& path) {
   m_hasReference = false;
+  m_scores.clear();
+  m_table->setRowCount(0);
+  m_levels->setLevels({}, 0, QString());
   QMetaObject::invokeMethod(m_worker, "load", Q_ARG(QString, path));
   setReferenceSource(QString());
 }
@@ -204,6 +306,18 @@ void OodPage::updateVerdicts() {
                                                                : tr("out-of-distribution")));
   }
   m_histogram->setMarkers(markers);
+}
+
+void OodPage::showRowLevels() {
+  const auto rows = m_table->selectionModel()->selectedRows();
+  if (rows.isEmpty()) return;
+  const OodScore& s = m_scores[rows.front().row()];
+  m_levels->setLevels(s.per_level, m_info.level_reference, s.name.section('/', -1));
+}
+
+QString OodPage::verdict(int row) const {
+  const QTableWidgetItem* item = m_table->item(row, kVerdict);
+  return item ? item->text() : QString();
 }
 
 void OodPage::showStatus(const QString& text, bool error) {

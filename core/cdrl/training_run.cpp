@@ -71,6 +71,8 @@ TrainingSetup prepareTraining(const TrainRequest& request) {
 
   ModelConfig config =
       resumed ? resumed->config : presetFor(request.preset, *s.data, request.conditional);
+  // The specification, not the data set's short name: a resumed run reloads its data from it.
+  if (!resumed) config.dataset = data_spec;
   if (request.K) config.schedule.K = *request.K;
   torch::manual_seed(s.options.seed);  // initial weights
   s.model = resumed ? loadModel(*resumed, s.device) : std::make_unique<Model>(config, s.device);

@@ -1,5 +1,9 @@
 #include "data/celeba.h"
 
+#include "data/image_io.h"
+
+#include <opencv2/imgcodecs.hpp>
+
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
@@ -165,6 +169,44 @@ Dataset readCelebA(const std::string& root, Split split, const ImageLoadOptions&
   dataset.attributes = attributes;
   dataset.attribute_names = table.names;
   return dataset;
+}
+
+void writeCelebA(const Dataset& data, const std::string& root) {
+  if (data.data.dim() != 4 || data.data.size(1) != 3 || !data.attributes.defined())
+    throw std::runtime_error("CelebA layout: needs RGB images with attributes");
+  const fs::path images = fs::path(root) / kImageFolder;
+  std::error_code error;
+  fs::create_directories(images, error);
+  if (error) fail(images.string(), "cannot create: " + error.message());
+  const int64_t n = data.size();
+  const auto attributes = data.attributes.to(torch::kLong).contiguous();
+  const auto a = attributes.accessor<int64_t, 2>();
+  std::ostringstream attr_list, partitions;
+  attr_list << n << "\n";
+  for (size_t k = 0; k < data.attribute_names.size(); ++k)
+    attr_list << (k ? " " : "") << data.attribute_names[k];
+  attr_list << "\n";
+  const std::vector<int> jpeg = {cv::IMWRITE_JPEG_QUALITY, 95};
+  for (int64_t i = 0; i < n; ++i) {
+    char name[32];
+    std::snprintf(name, sizeof name, "%06lld.jpg", static_cast<long long>(i + 1));
+    const cv::Mat bgr = toImageGrid(data.data.slice(0, i, i + 1), 1, /*padding=*/0);
+    const std::string path = (images / name).string();
+    if (!cv::imwrite(path, bgr, jpeg)) fail(path, "cannot write the image");
+    attr_list << name;
+    for (int64_t k = 0; k < attributes.size(1); ++k) attr_list << (a[i][k] ? "  1" : " -1");
+    attr_list << "\n";
+    const int partition = i < n * 8 / 10 ? 0 : (i < n * 9 / 10 ? 1 : 2);
+    partitions << name << ' ' << partition << "\n";
+  }
+  for (const auto& [file, text] :
+       {std::pair{kAttrFile, attr_list.str()}, std::pair{kPartitionFile, partitions.str()}}) {
+    const std::string path = (fs::path(root) / file).string();
+    std::ofstream out(path, std::ios::binary);
+    out << text;
+    out.close();
+    if (!out) fail(path, "cannot write");
+  }
 }
 
 }  // namespace cdrl

@@ -25,4 +25,10 @@ namespace cdrl {
 Dataset readCelebA(const std::string& root, Split split, const ImageLoadOptions& options,
                    LoadReport* report = nullptr);
 
+// Writes `data` (images [N, 3, H, W] in [−1, 1] with binary attributes) under `root` in the layout
+// readCelebA reads: img_align_celeba/000001.jpg … (JPEG quality 95), list_attr_celeba.txt (±1)
+// and list_eval_partition.txt (the first 80% train, the next 10% validation, the rest test).
+// Throws std::runtime_error naming the path that cannot be written.
+void writeCelebA(const Dataset& data, const std::string& root);
+
 }  // namespace cdrl

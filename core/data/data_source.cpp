@@ -2,6 +2,7 @@
 
 #include "data/celeba.h"
 #include "data/cifar10.h"
+#include "data/faces_data.h"
 #include "data/fashion_mnist.h"
 #include "data/image_folder.h"
 #include "data/point_csv.h"
@@ -17,6 +18,7 @@ namespace {
 
 constexpr int64_t kToyPoints = 50000;
 constexpr int64_t kShapesImages = 20000;
+constexpr int64_t kFacesImages = 20000;
 
 // Skipped files are worth a line on stderr, not a failure (PRODUCT.md: never a crash).
 Dataset reported(Dataset data, const LoadReport& report) {
@@ -60,6 +62,8 @@ Dataset loadDataset(const std::string& spec, uint64_t seed, const ImageLoadOptio
     if (startsWith(spec, "csv")) return readPointCsv(after(spec, "csv"));
     if (startsWith(spec, "shapes"))
       return makeShapesDataset(countAfter(after(spec, "shapes"), kShapesImages), seed);
+    if (startsWith(spec, "faces"))
+      return makeFacesDataset(countAfter(after(spec, "faces"), kFacesImages), seed);
     if (startsWith(spec, "cifar10-test"))
       return readCifar10(after(spec, "cifar10-test"), Split::Test);
     if (startsWith(spec, "cifar10")) return readCifar10(after(spec, "cifar10"), Split::Train);
@@ -89,7 +93,7 @@ Dataset loadDataset(const std::string& spec, uint64_t seed, const ImageLoadOptio
 HeldOutData heldOutData(const std::string& spec, uint64_t training_seed) {
   // Far from any seed a user picks by hand, so held-out generated data never repeats training data.
   constexpr uint64_t kHeldOutSeedOffset = 1000003;
-  if (startsWith(spec, "toy") || startsWith(spec, "shapes"))
+  if (startsWith(spec, "toy") || startsWith(spec, "shapes") || startsWith(spec, "faces"))
     return {spec, training_seed + kHeldOutSeedOffset};
   for (const char* name : {"fashion-mnist", "cifar10", "celeba"}) {
     const std::string test = std::string(name) + "-test";
@@ -101,7 +105,8 @@ HeldOutData heldOutData(const std::string& spec, uint64_t training_seed) {
 
 std::string dataSpecHelp() {
   return "use toy:<8gaussians|checkerboard|moons|swissroll|rings>[:n], csv:<file>, "
-         "fashion-mnist[-test][:dir], shapes[:n], cifar10[-test]:<dir>, celeba[-test]:<root>, "
+         "fashion-mnist[-test][:dir], shapes[:n], faces[:n], cifar10[-test]:<dir>, "
+         "celeba[-test]:<root>, "
          "folder:<dir> or classes:<dir>";
 }
 

@@ -6,6 +6,8 @@
 //                              /usr/share/datasets/fashion-mnist
 //   fashion-mnist-test[:<dir>] the 10 000-image test split
 //   shapes[:<n>]               procedural 32×32 images with 5 binary attributes (n default 20000)
+//   faces[:<n>]                procedural 32×32 cartoon faces with 6 of CelebA's attributes
+//                              (n default 20000)
 //   cifar10[-test]:<dir>       CIFAR-10 binary batches
 //   celeba[-test]:<root>       CelebA aligned JPEGs with attributes and partitions
 //   folder:<dir>               every image below dir (unlabelled)

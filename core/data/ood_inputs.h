@@ -30,7 +30,8 @@ struct OodInputs {
 // only) or a data-set specification (data_source.h); at most `limit` images from each folder or
 // data set. Unreadable files become items with an error, never an exception; a missing path or a
 // bad specification throws std::runtime_error naming it.
+// `seed` draws generated data sets (toy, shapes, faces).
 OodInputs loadOodInputs(const std::vector<std::string>& inputs, const ModelConfig& config,
-                        int64_t limit = 10000);
+                        int64_t limit = 10000, uint64_t seed = 0);
 
 }  // namespace cdrl

@@ -1,5 +1,7 @@
 #include "data/shapes_data.h"
 
+#include "data/procedural_images.h"
+
 #include <opencv2/imgproc.hpp>
 
 #include <stdexcept>
@@ -25,12 +27,6 @@ constexpr int64_t kLargeExtent = 12;
 constexpr double kCircleFill = 0.9;
 constexpr double kLeftCentroid = 15.5;
 
-// Uniform in -spread..spread from one draw; the modulo bias (< 2^-60) is immaterial and, unlike
-// std::uniform_int_distribution, the result is the same with every standard library.
-int jitter(std::mt19937_64& rng, int spread) {
-  return static_cast<int>(rng() % static_cast<uint64_t>(2 * spread + 1)) - spread;
-}
-
 bool has(const std::vector<int>& attributes, ShapeAttribute a) {
   return attributes[static_cast<size_t>(a)] == 1;
 }
@@ -53,15 +49,7 @@ const std::vector<std::string>& shapeAttributeNames() {
 }
 
 cv::Mat drawShape(const std::vector<int>& attributes, std::mt19937_64& rng) {
-  if (attributes.size() != static_cast<size_t>(kShapeAttributeCount)) {
-    throw std::invalid_argument("drawShape: expected " + std::to_string(kShapeAttributeCount) +
-                                " attributes, got " + std::to_string(attributes.size()));
-  }
-  for (int v : attributes) {
-    if (v != 0 && v != 1) {
-      throw std::invalid_argument("drawShape: attributes must be 0 or 1, got " + std::to_string(v));
-    }
-  }
+  checkAttributeBits(attributes, kShapeAttributeCount, "drawShape");
   const int dx = jitter(rng, kJitterX);
   const int dy = jitter(rng, kJitterY);
   const int side = static_cast<int>(kShapeSide);
@@ -87,29 +75,16 @@ torch::Tensor drawShapes(const torch::Tensor& attributes, std::mt19937_64& rng) 
     throw std::invalid_argument("drawShapes: attributes must be [N, 5], got " +
                                 c10::str(attributes.sizes()));
   }
-  const auto a = attributes.to(torch::kCPU, torch::kLong).contiguous();
-  const int64_t n = a.size(0);
-  auto pixels = torch::empty({n, kShapeSide, kShapeSide, 3}, torch::kUInt8);  // NHWC, RGB
-  const auto rows = a.accessor<int64_t, 2>();
-  std::vector<int> values(kShapeAttributeCount);
-  for (int64_t i = 0; i < n; ++i) {
-    for (int64_t k = 0; k < kShapeAttributeCount; ++k) values[k] = static_cast<int>(rows[i][k]);
-    const cv::Mat bgr = drawShape(values, rng);
-    cv::Mat rgb(static_cast<int>(kShapeSide), static_cast<int>(kShapeSide), CV_8UC3,
-                pixels[i].data_ptr<uint8_t>());
-    cv::cvtColor(bgr, rgb, cv::COLOR_BGR2RGB);  // writes into `pixels` (same size and type)
-  }
-  return pixels.permute({0, 3, 1, 2}).to(torch::kFloat).div_(127.5).sub_(1).contiguous();
+  return renderImages(
+      attributes, kShapeSide,
+      [&](const std::vector<int>& values) { return drawShape(values, rng); }, "drawShapes");
 }
 
 Dataset makeShapesDataset(int64_t n, uint64_t seed) {
   if (n < 0) throw std::invalid_argument("makeShapesDataset: n must be >= 0");
   std::mt19937_64 rng(seed);
   // Attributes first, each the top bit of its own draw, then the images' jitter.
-  auto attributes = torch::empty({n, kShapeAttributeCount}, torch::kLong);
-  auto* values = attributes.data_ptr<int64_t>();
-  for (int64_t i = 0; i < n * kShapeAttributeCount; ++i)
-    values[i] = static_cast<int64_t>(rng() >> 63);
+  const auto attributes = drawAttributeBits(n, kShapeAttributeCount, rng);
   Dataset dataset;
   dataset.name = "shapes";
   dataset.data = drawShapes(attributes, rng);

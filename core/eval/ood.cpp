@@ -5,6 +5,26 @@
 
 namespace cdrl {
 
+std::string toString(OodScoreKind score) {
+  switch (score) {
+    case OodScoreKind::Typicality:
+      return "typicality";
+    case OodScoreKind::Energy:
+      return "energy";
+    case OodScoreKind::Nearest:
+      return "nearest";
+  }
+  return "typicality";
+}
+
+OodScoreKind oodScoreKindFromString(const std::string& name) {
+  if (name == "typicality") return OodScoreKind::Typicality;
+  if (name == "energy") return OodScoreKind::Energy;
+  if (name == "nearest") return OodScoreKind::Nearest;
+  throw std::invalid_argument("unknown OOD score '" + name +
+                              "' (expected typicality, energy or nearest)");
+}
+
 torch::Tensor energyScores(Model& model, const torch::Tensor& x, const ScoreOptions& options) {
   if (x.dim() < 2 || x.sizes().slice(1).vec() != model.config().data_shape)
     throw std::invalid_argument("OOD scores: inputs do not have the model's data shape");

@@ -1,12 +1,24 @@
-// Out-of-distribution scores (ALGORITHM.md §7): the energy at the lowest noise level, higher =
-// more in-distribution.
+// Out-of-distribution scores: the paper's energy at the lowest noise level (ALGORITHM.md §7) and
+// a nearest-example baseline; the calibrated typicality score is in eval/typicality. For every
+// score, higher = more in-distribution.
 #pragma once
 
 #include "cdrl/model.h"
 
 #include <torch/torch.h>
 
+#include <string>
+
 namespace cdrl {
+
+enum class OodScoreKind {
+  Typicality,  // eval/typicality: every level's energy and gradient norm, calibrated (default)
+  Energy,      // the paper's: F at the lowest level
+  Nearest,     // minus the distance to the nearest training example
+};
+std::string toString(OodScoreKind score);
+// "typicality", "energy" or "nearest"; else std::invalid_argument naming the choices.
+OodScoreKind oodScoreKindFromString(const std::string& name);
 
 struct ScoreOptions {
   bool use_ema = true;  // EMA weights, as for sampling

@@ -46,11 +46,32 @@ grep -q "energy distance" "$dir/eval.txt" || fail "eval table"
 [ "$(grep -c '"energy_distance"' "$dir/eval.json")" -eq 2 ] || fail "eval json rows"
 expect_error "concept\|unconditional" eval "$dir/run/checkpoint.safetensors" -n 4 --steps 1 --compose "a=1"
 
-# OOD: energy and nearest-neighbour baseline give AUROC lines; the classifier trains and reports.
-"$cdrl" ood "$dir/run/checkpoint.safetensors" --in toy:moons:100 --out toy:rings:100 2>/dev/null \
-  | grep -q "AUROC" || fail "ood energy"
+# OOD: an uncalibrated model says so and scores by energy; `calibrate` stores the typicality fit
+# in the checkpoint, which `ood` then uses by default with percentiles; energy and the
+# nearest-neighbour baseline stay available; each gives an AUROC line.
 "$cdrl" ood "$dir/run/checkpoint.safetensors" --in toy:moons:100 --out toy:rings:100 \
-  --baseline nearest 2>/dev/null | grep -q "AUROC" || fail "ood baseline"
+  2> "$dir/ood.err" | grep -q "AUROC" || fail "ood energy"
+grep -q "no typicality calibration" "$dir/ood.err" || fail "ood: no note about the calibration"
+expect_error "no typicality calibration" ood "$dir/run/checkpoint.safetensors" --score typicality \
+  toy:moons:10
+"$cdrl" calibrate "$dir/run/checkpoint.safetensors" -n 200 > "$dir/cal.txt" 2>/dev/null \
+  || fail "calibrate"
+grep -q "calibrated on 200 examples of toy:moons" "$dir/cal.txt" || fail "calibrate report"
+"$cdrl" ood "$dir/run/checkpoint.safetensors" toy:moons:3 2> "$dir/ood.err" > "$dir/ood.txt" \
+  || fail "ood typicality"
+grep -q "score: typicality" "$dir/ood.err" || fail "ood: typicality is not the default"
+[ "$(awk -F'\t' 'NF == 3' "$dir/ood.txt" | wc -l)" -eq 3 ] || fail "ood: score and percentile"
+"$cdrl" sample "$dir/run/checkpoint.safetensors" -n 4 --out "$dir/after.png" 2>/dev/null \
+  || fail "calibrated checkpoint no longer samples"
+for score in energy nearest; do
+  "$cdrl" ood "$dir/run/checkpoint.safetensors" --in toy:moons:100 --out toy:rings:100 \
+    --score "$score" 2>/dev/null | grep -q "AUROC" || fail "ood --score $score"
+done
+# The faces data set in CelebA's layout.
+"$cdrl" make-faces "$dir/faces" -n 20 > /dev/null 2>&1 || fail "make-faces"
+[ "$(ls "$dir/faces/img_align_celeba" | wc -l)" -eq 20 ] || fail "make-faces images"
+head -2 "$dir/faces/list_attr_celeba.txt" | tail -1 | grep -q "Male Smiling Young" \
+  || fail "make-faces attribute names"
 "$cdrl" train-classifier --data shapes:300 --steps 5 --batch 16 -o "$dir/c.safetensors" \
   > "$dir/c.txt" 2>/dev/null || fail "train-classifier"
 grep -q "test accuracy" "$dir/c.txt" || fail "classifier report"

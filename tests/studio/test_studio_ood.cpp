@@ -1,14 +1,22 @@
 // The studio's OOD view under the offscreen platform: the reference histogram comes from the
 // model's held-out data, a dropped image of another size and channel count gets a score, a
 // percentile and a verdict with a visible conversion note, a corrupt file is listed as unreadable
-// and the app lives on, dragging the threshold flips verdicts, and two folders give a ROC.
+// and the app lives on, dragging the threshold flips verdicts, and two folders give a ROC. A model
+// without calibration is offered one (cached beside the checkpoint, cancellable); the bundled
+// Fashion-MNIST model, calibrated, flags a noise image and passes Fashion-MNIST test images, and
+// shows the noise image's atypicality per level.
+#include "data/fashion_mnist.h"
+#include "eval/calibration_file.h"
 #include "gui_support.h"
+#include "level_atypicality_plot.h"
 #include "ood_page.h"
 #include "roc_plot.h"
 #include "score_histogram.h"
 
 #include <QDoubleSpinBox>
+#include <QLabel>
 #include <QMimeData>
+#include <QPushButton>
 #include <QSettings>
 #include <QStandardPaths>
 #include <QTableWidget>
@@ -34,6 +42,30 @@ QString writeImage(const QString& path, QSize size, int seed) {
     for (int x = 0; x < size.width(); ++x)
       image.setPixel(x, y, qRgb((x * 7 + seed * 31) % 256, (y * 5 + seed) % 256, (x ^ y) % 256));
   if (!image.save(path)) qFatal("cannot write %s", qPrintable(path));
+  return path;
+}
+
+// Drops `paths` on the page and waits for their scores.
+void dropAndWait(OodPage* page, const QStringList& paths) {
+  QSignalSpy scored(page, &OodPage::scored);
+  QMimeData mime;
+  QList<QUrl> urls;
+  for (const QString& p : paths) urls << QUrl::fromLocalFile(p);
+  mime.setUrls(urls);
+  QDragEnterEvent enter(QPoint(5, 5), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+  QApplication::sendEvent(page, &enter);
+  QVERIFY(enter.isAccepted());
+  QDropEvent drop(QPointF(5, 5), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+  QApplication::sendEvent(page, &drop);
+  QVERIFY(scored.wait(60000));
+}
+
+// A 28×28 grey PNG of pixel values in [−1, 1].
+QString writeGrey(const QString& path, const torch::Tensor& image) {
+  const auto bytes =
+      ((image.reshape({28, 28}).clamp(-1, 1) + 1) * 127.5).round().to(torch::kUInt8).contiguous();
+  QImage grey(bytes.data_ptr<uint8_t>(), 28, 28, 28, QImage::Format_Grayscale8);
+  if (!grey.copy().save(path)) qFatal("cannot write %s", qPrintable(path));
   return path;
 }
 
@@ -99,6 +131,75 @@ class TestStudioOod : public QObject {
     page->compareFolders(dir + "/in", dir + "/out");
     QVERIFY(compared.wait(30000));
     QVERIFY(page->roc()->pointCount() >= 2);
+  }
+
+  void uncalibratedModelIsOfferedACalibration() {
+    MainWindow w;
+    w.show();
+    auto* page = child<OodPage>(w, "oodPage");
+    QSignalSpy loaded(page, &OodPage::modelLoaded);
+    openAndWait(w);
+    QTRY_VERIFY_WITH_TIMEOUT(!loaded.isEmpty(), 30000);
+    const std::string checkpoint = smallCheckpoint().toStdString();
+    QFile::remove(QString::fromStdString(calibrationSidePath(checkpoint)));
+    QVERIFY(!page->isCalibrated());
+    QVERIFY(child<QLabel>(w, "scoreInfo")->text().contains("energy"));
+    QVERIFY(child<QPushButton>(w, "calibrateOwnButton")->isVisibleTo(page));
+
+    // Cancelled: nothing cached, still uncalibrated.
+    QSignalSpy failed(page, &OodPage::failed);
+    page->calibrate(QString());
+    page->cancelCalibration();
+    QVERIFY(failed.wait(60000));
+    QVERIFY(failed.last().first().toString().contains("cancelled"));
+    QVERIFY(!page->isCalibrated());
+    QVERIFY(!QFile::exists(QString::fromStdString(calibrationSidePath(checkpoint))));
+
+    // Calibrated on the model's own held-out data: cached beside the checkpoint, used at once and
+    // found again when the model is opened anew.
+    QSignalSpy done(page, &OodPage::calibrationDone);
+    page->calibrate(QString());
+    QVERIFY(done.wait(120000));
+    QVERIFY(page->isCalibrated());
+    QVERIFY(child<QLabel>(w, "scoreInfo")->text().contains("typicality"));
+    QVERIFY(!child<QPushButton>(w, "calibrateOwnButton")->isVisibleTo(page));
+    QVERIFY(QFile::exists(QString::fromStdString(calibrationSidePath(checkpoint))));
+    QSignalSpy again(page, &OodPage::modelLoaded);
+    page->setCheckpoint(QString::fromStdString(checkpoint));
+    QVERIFY(again.wait(30000));
+    QVERIFY(page->isCalibrated());
+    QFile::remove(QString::fromStdString(calibrationSidePath(checkpoint)));
+  }
+
+  void bundledModelFlagsNoiseAndPassesFashion() {
+    const QString dir = QString::fromStdString(tempDir("studio_ood_bundled"));
+    MainWindow w;
+    w.show();
+    auto* page = child<OodPage>(w, "oodPage");
+    QSignalSpy reference(page, &OodPage::referenceReady);
+    w.openCheckpoint(CDRL_SOURCE_MODELS_DIR "/fmnist-tiny.safetensors");
+    QTRY_VERIFY_WITH_TIMEOUT(!reference.isEmpty(), 60000);
+    QVERIFY2(page->isCalibrated(), "the bundled model ships calibrated");
+
+    torch::manual_seed(3);
+    const QString noise = writeGrey(dir + "/noise.png", 0.5 * torch::randn({28, 28}));
+    const Dataset test = readFashionMnist(defaultFashionMnistDir(), Split::Test, 3);
+    QStringList fashion;
+    for (int k = 0; k < 3; ++k)
+      fashion << writeGrey(QString("%1/fashion%2.png").arg(dir).arg(k), test.data[k]);
+    dropAndWait(page, QStringList{noise} + fashion);
+    QCOMPARE(page->table()->rowCount(), 4);
+    QCOMPARE(page->verdict(0), QString("out-of-distribution"));
+    for (int row = 1; row < 4; ++row)
+      QVERIFY2(page->verdict(row) == "in-distribution",
+               qPrintable(QString("%1: %2").arg(fashion[row - 1], page->verdict(row))));
+
+    // Selecting the noise image shows which level flags it.
+    page->table()->selectRow(0);
+    const auto levels = page->levelPlot()->values();
+    QCOMPARE(levels.size(), 6);
+    QVERIFY(*std::max_element(levels.begin(), levels.end()) > chiSquare95(5));
+    QVERIFY(page->levelPlot()->flaggingLevel() >= 1);
   }
 };
 
