@@ -127,15 +127,8 @@ Dataset makeFacesDataset(int64_t n, uint64_t seed) {
   std::mt19937_64 rng(seed);
   // Attributes first, each the top bit of its own draw, then the nuisances.
   const auto attributes = drawAttributeBits(n, kFaceAttributeCount, rng);
-  Dataset dataset;
-  dataset.name = "faces";
-  dataset.data = drawFaces(attributes, rng);
-  dataset.attributes = attributes;
-  dataset.attribute_names = faceAttributeNames();
-  dataset.shift = {0};
-  dataset.scale = {1};
-  dataset.random_flip = false;
-  return dataset;
+  auto images = drawFaces(attributes, rng);
+  return attributeDataset("faces", std::move(images), attributes, faceAttributeNames());
 }
 
 }  // namespace cdrl

@@ -56,4 +56,17 @@ torch::Tensor renderImages(const torch::Tensor& attributes, int64_t side,
   return pixels.permute({0, 3, 1, 2}).to(torch::kFloat).div_(127.5).sub_(1).contiguous();
 }
 
+Dataset attributeDataset(const std::string& name, torch::Tensor images, torch::Tensor attributes,
+                         std::vector<std::string> names) {
+  Dataset dataset;
+  dataset.name = name;
+  dataset.data = std::move(images);
+  dataset.attributes = std::move(attributes);
+  dataset.attribute_names = std::move(names);
+  dataset.shift = {0};
+  dataset.scale = {1};
+  dataset.random_flip = false;
+  return dataset;
+}
+
 }  // namespace cdrl

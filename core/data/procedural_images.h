@@ -12,6 +12,8 @@
 #include <string>
 #include <vector>
 
+#include "data/dataset.h"
+
 namespace cdrl {
 
 // n × count attribute bits of 0/1 (int64 [n, count]), each the top bit of its own draw from
@@ -34,5 +36,10 @@ void checkAttributeBits(const std::vector<int>& attributes, int64_t count, const
 torch::Tensor renderImages(const torch::Tensor& attributes, int64_t side,
                            const std::function<cv::Mat(const std::vector<int>&)>& draw,
                            const std::string& what);
+
+// A procedural attribute data set: `images` in [−1, 1] with `attributes` (int64 [n, A] of 0/1)
+// named `names`; shift {0}, scale {1}, no flip augmentation.
+Dataset attributeDataset(const std::string& name, torch::Tensor images, torch::Tensor attributes,
+                         std::vector<std::string> names);
 
 }  // namespace cdrl

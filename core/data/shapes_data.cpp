@@ -85,15 +85,8 @@ Dataset makeShapesDataset(int64_t n, uint64_t seed) {
   std::mt19937_64 rng(seed);
   // Attributes first, each the top bit of its own draw, then the images' jitter.
   const auto attributes = drawAttributeBits(n, kShapeAttributeCount, rng);
-  Dataset dataset;
-  dataset.name = "shapes";
-  dataset.data = drawShapes(attributes, rng);
-  dataset.attributes = attributes;
-  dataset.attribute_names = shapeAttributeNames();
-  dataset.shift = {0};
-  dataset.scale = {1};
-  dataset.random_flip = false;
-  return dataset;
+  auto images = drawShapes(attributes, rng);
+  return attributeDataset("shapes", std::move(images), attributes, shapeAttributeNames());
 }
 
 torch::Tensor detectShapeAttributes(const torch::Tensor& images) {

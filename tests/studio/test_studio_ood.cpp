@@ -92,15 +92,7 @@ class TestStudioOod : public QObject {
     const QString good = writeImage(dir + "/wide.png", {50, 30}, 1);
     const QString corrupt = dir + "/corrupt.png";
     std::ofstream(corrupt.toStdString()) << "not a png at all";
-    QSignalSpy scored(page, &OodPage::scored);
-    QMimeData mime;
-    mime.setUrls({QUrl::fromLocalFile(good), QUrl::fromLocalFile(corrupt)});
-    QDragEnterEvent enter(QPoint(5, 5), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
-    QApplication::sendEvent(page, &enter);
-    QVERIFY(enter.isAccepted());
-    QDropEvent drop(QPointF(5, 5), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
-    QApplication::sendEvent(page, &drop);
-    QVERIFY(scored.wait(30000));
+    dropAndWait(page, {good, corrupt});
     auto* table = page->table();
     QCOMPARE(table->rowCount(), 2);
     bool ok = false;
