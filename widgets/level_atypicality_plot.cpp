@@ -21,7 +21,7 @@ LevelAtypicalityPlot::LevelAtypicalityPlot(QWidget* parent) : QWidget(parent) {
   m_plot->setObjectName("levelAtypicalityPlot");
   m_plot->setMinimumSize(200, 150);
   m_plot->xAxis->setLabel(tr("noise level (1 = least noise)"));
-  m_plot->yAxis->setLabel(tr("atypicality (χ², 2 d.o.f.)"));
+  m_plot->yAxis->setLabel(tr("atypicality (squared Mahalanobis distance)"));
   m_plot->plotLayout()->insertRow(0);
   m_plot->plotLayout()->addElement(
       0, 0, new QCPTextElement(m_plot, tr("Per level: select a scored image")));
@@ -45,7 +45,7 @@ void LevelAtypicalityPlot::setLevels(const QVector<double>& values, double refer
   bars->setData(levels, values, true);
   if (values.isEmpty()) {
     m_plot->graph(0)->data()->clear();
-    titleOf(m_plot)->setText(tr("Per level: only a calibrated score has levels"));
+    titleOf(m_plot)->setText(tr("Per level: select an image scored by the typicality score"));
   } else {
     m_plot->graph(0)->setData({0.5, values.size() + 0.5}, {reference, reference});
     m_plot->xAxis->setRange(0.5, values.size() + 0.5);

@@ -18,7 +18,7 @@ ScoreHistogram::ScoreHistogram(QWidget* parent) : QWidget(parent) {
   m_plot = new QCustomPlot(this);
   m_plot->setObjectName("scoreHistogramPlot");
   m_plot->setMinimumHeight(180);
-  m_plot->xAxis->setLabel(tr("energy score (higher = more in-distribution)"));
+  setScoreName(tr("energy"));
   m_plot->yAxis->setLabel(tr("reference images"));
   m_plot->setToolTip(tr("Drag the red line to set the threshold: scores at or above it pass"));
   auto* bars = new QCPBars(m_plot->xAxis, m_plot->yAxis);
@@ -128,5 +128,12 @@ bool ScoreHistogram::eventFilter(QObject* watched, QEvent* event) {
   }
   return QWidget::eventFilter(watched, event);
 }
+
+void ScoreHistogram::setScoreName(const QString& name) {
+  m_plot->xAxis->setLabel(tr("%1 score (higher = more in-distribution)").arg(name));
+  m_plot->replot(QCustomPlot::rpQueuedReplot);
+}
+
+QString ScoreHistogram::axisLabel() const { return m_plot->xAxis->label(); }
 
 }  // namespace cdrl::studio

@@ -1,4 +1,4 @@
-// In-distribution energy scores as a histogram with a threshold the user drags, and the scored
+// In-distribution OOD scores as a histogram with a threshold the user drags, and the scored
 // items marked on the same axis: items at or above the threshold count as in-distribution.
 #pragma once
 
@@ -19,6 +19,9 @@ class ScoreHistogram : public QWidget {
   void setReference(const QVector<double>& scores);
   void setMarkers(const QVector<double>& scores);
   double threshold() const { return m_threshold; }
+  // The score's name on the axis ("typicality", "energy").
+  void setScoreName(const QString& name);
+  QString axisLabel() const;
   void setThreshold(double value);
   // Share of reference scores strictly below `score` (0..100).
   double percentile(double score) const;

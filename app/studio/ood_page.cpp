@@ -204,6 +204,7 @@ void OodPage::onModel(const OodModelInfo& info) {
                 .arg(info.calibration)
           : tr("Score: lowest-level energy (this model has no calibration; it cannot flag inputs "
                "far from the data, such as noise). Calibrate for the typicality score."));
+  m_histogram->setScoreName(info.calibrated ? tr("typicality") : tr("energy"));
   m_calibrateOwn->setVisible(!info.calibrated);
   m_calibrateFolder->setVisible(!info.calibrated);
   m_calibrationProgress->setVisible(false);

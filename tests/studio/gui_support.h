@@ -67,6 +67,9 @@ inline void openAndWait(studio::MainWindow& w, const std::vector<std::string>& n
 inline void changeAndWait(studio::MainWindow& w, const std::function<void()>& change) {
   QSignalSpy finished(&w, &studio::MainWindow::samplingFinished);
   change();
+  // Some controls re-sample at once and all of them again after the 300 ms debounce: on a fast
+  // machine the first run can end before the debounced one starts, so wait past the debounce.
+  QTest::qWait(500);
   QVERIFY(QTest::qWaitFor(
       [&] { return !finished.isEmpty() && !finished.last().first().toBool() && !w.isSampling(); },
       120000));

@@ -136,6 +136,7 @@ class TestStudioOod : public QObject {
     QFile::remove(QString::fromStdString(calibrationSidePath(checkpoint)));
     QVERIFY(!page->isCalibrated());
     QVERIFY(child<QLabel>(w, "scoreInfo")->text().contains("energy"));
+    QVERIFY(page->histogram()->axisLabel().startsWith("energy score"));
     QVERIFY(child<QPushButton>(w, "calibrateOwnButton")->isVisibleTo(page));
 
     // Cancelled: nothing cached, still uncalibrated.
@@ -154,6 +155,7 @@ class TestStudioOod : public QObject {
     QVERIFY(done.wait(120000));
     QVERIFY(page->isCalibrated());
     QVERIFY(child<QLabel>(w, "scoreInfo")->text().contains("typicality"));
+    QVERIFY(page->histogram()->axisLabel().startsWith("typicality score"));
     QVERIFY(!child<QPushButton>(w, "calibrateOwnButton")->isVisibleTo(page));
     QVERIFY(QFile::exists(QString::fromStdString(calibrationSidePath(checkpoint))));
     QSignalSpy again(page, &OodPage::modelLoaded);
