@@ -113,13 +113,9 @@ cv::Mat drawFace(const std::vector<int>& attributes, std::mt19937_64& rng) {
 }
 
 torch::Tensor drawFaces(const torch::Tensor& attributes, std::mt19937_64& rng) {
-  if (attributes.dim() != 2 || attributes.size(1) != kFaceAttributeCount) {
-    throw std::invalid_argument("drawFaces: attributes must be [N, 6], got " +
-                                c10::str(attributes.sizes()));
-  }
   return renderImages(
-      attributes, kFaceSide, [&](const std::vector<int>& values) { return drawFace(values, rng); },
-      "drawFaces");
+      attributes, kFaceAttributeCount, kFaceSide,
+      [&](const std::vector<int>& values) { return drawFace(values, rng); }, "drawFaces");
 }
 
 Dataset makeFacesDataset(int64_t n, uint64_t seed) {

@@ -33,16 +33,15 @@ void checkAttributeBits(const std::vector<int>& attributes, int64_t count,
   }
 }
 
-torch::Tensor renderImages(const torch::Tensor& attributes, int64_t side,
+torch::Tensor renderImages(const torch::Tensor& attributes, int64_t count, int64_t side,
                            const std::function<cv::Mat(const std::vector<int>&)>& draw,
                            const std::string& what) {
-  if (attributes.dim() != 2) {
-    throw std::invalid_argument(what + ": attributes must be [N, A], got " +
-                                c10::str(attributes.sizes()));
+  if (attributes.dim() != 2 || attributes.size(1) != count) {
+    throw std::invalid_argument(what + ": attributes must be [N, " + std::to_string(count) +
+                                "], got " + c10::str(attributes.sizes()));
   }
   const auto a = attributes.to(torch::kCPU, torch::kLong).contiguous();
   const int64_t n = a.size(0);
-  const int64_t count = a.size(1);
   auto pixels = torch::empty({n, side, side, 3}, torch::kUInt8);  // NHWC, RGB
   const auto rows = a.accessor<int64_t, 2>();
   std::vector<int> values(count);

@@ -31,9 +31,10 @@ int pick(std::mt19937_64& rng, int count);
 // naming `what`.
 void checkAttributeBits(const std::vector<int>& attributes, int64_t count, const std::string& what);
 
-// draw(values of row i) for each row of `attributes` (int64 [N, A] of 0/1), each a CV_8UC3 BGR
-// image of side × side: float32 [N, 3, side, side], RGB, in [−1, 1] (x / 127.5 − 1).
-torch::Tensor renderImages(const torch::Tensor& attributes, int64_t side,
+// draw(values of row i) for each row of `attributes` (int64 [N, count] of 0/1; else
+// std::invalid_argument naming `what`), each a CV_8UC3 BGR image of side × side: float32
+// [N, 3, side, side], RGB, in [−1, 1] (x / 127.5 − 1).
+torch::Tensor renderImages(const torch::Tensor& attributes, int64_t count, int64_t side,
                            const std::function<cv::Mat(const std::vector<int>&)>& draw,
                            const std::string& what);
 

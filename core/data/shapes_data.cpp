@@ -71,12 +71,8 @@ cv::Mat drawShape(const std::vector<int>& attributes, std::mt19937_64& rng) {
 }
 
 torch::Tensor drawShapes(const torch::Tensor& attributes, std::mt19937_64& rng) {
-  if (attributes.dim() != 2 || attributes.size(1) != kShapeAttributeCount) {
-    throw std::invalid_argument("drawShapes: attributes must be [N, 5], got " +
-                                c10::str(attributes.sizes()));
-  }
   return renderImages(
-      attributes, kShapeSide,
+      attributes, kShapeAttributeCount, kShapeSide,
       [&](const std::vector<int>& values) { return drawShape(values, rng); }, "drawShapes");
 }
 
