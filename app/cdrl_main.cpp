@@ -18,6 +18,7 @@ int main(int argc, char** argv) {
   cdrl::cli::addTrainClassifierCommand(app);
   cdrl::cli::addCalibrateCommand(app);
   cdrl::cli::addMakeFacesCommand(app);
+  cdrl::cli::addImportCommand(app);
   int threads = 0;
   app.add_option("--threads", threads, "CPU threads for tensor work (default: all cores)")
       ->check(CLI::NonNegativeNumber);

@@ -7,7 +7,7 @@ packages=(
   # toolchain
   build-essential cmake ninja-build ccache pkg-config clang-format
   # core
-  libtorch-dev libopenblas0-pthread libopencv-dev zlib1g-dev
+  libtorch-dev libopenblas0-pthread libopencv-dev zlib1g-dev libssl-dev
   nlohmann-json3-dev libcli11-dev libspdlog-dev
   # desktop app
   qt6-base-dev qt6-base-dev-tools libqt6opengl6-dev libqt6svg6 libgl-dev

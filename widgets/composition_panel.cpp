@@ -2,6 +2,7 @@
 
 #include <QCheckBox>
 #include <QComboBox>
+#include <QCompleter>
 #include <QDoubleSpinBox>
 #include <QHBoxLayout>
 #include <QLabel>
@@ -54,6 +55,14 @@ void CompositionPanel::setConcepts(const QStringList& names, bool attributes) {
     m_note->setText(tr("Class-conditional model: pick a class; the guidance weight applies."));
     m_class->addItem(tr("(none — unconditional)"));
     m_class->addItems(names);
+    // Many classes (ImageNet's 1 000): type part of a name to find it.
+    const bool searchable = names.size() > 20;
+    m_class->setEditable(searchable);
+    if (searchable) {
+      m_class->setInsertPolicy(QComboBox::NoInsert);
+      m_class->completer()->setFilterMode(Qt::MatchContains);
+      m_class->completer()->setCompletionMode(QCompleter::PopupCompletion);
+    }
     return;
   }
   m_note->setText(

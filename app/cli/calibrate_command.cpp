@@ -5,6 +5,8 @@
 #include "data/data_source.h"
 #include "data/ood_inputs.h"
 #include "eval/calibration_file.h"
+#include "io/torch_archive.h"
+#include "open_checkpoint.h"
 #include "progress.h"
 #include "runtime/device.h"
 
@@ -36,7 +38,11 @@ torch::Tensor heldOutExamples(const HeldOutData& data, const ModelConfig& config
 
 void run(const CalibrateArgs& a) {
   const auto device = selectDevice(devicePreferenceFromString(a.device));
-  const Checkpoint checkpoint = readCheckpoint(a.checkpoint);
+  if (a.out.empty() && looksLikeTorchArchive(a.checkpoint))
+    throw std::runtime_error(a.checkpoint +
+                             " is a torch.save file, which calibrate never overwrites: give -o "
+                             "OUT.safetensors, or `cdrl import` it first");
+  const Checkpoint checkpoint = openCheckpointFile(a.checkpoint);
   auto model = loadModel(checkpoint, device);
   HeldOutData data{a.data, 0};
   if (data.spec.empty()) {
@@ -76,7 +82,8 @@ void addCalibrateCommand(CLI::App& app) {
       app.add_subcommand("calibrate",
                          "Fit the typicality OOD score on in-distribution data and store it in the "
                          "checkpoint");
-  cmd->add_option("checkpoint", a->checkpoint, "Checkpoint file")
+  cmd->add_option("checkpoint", a->checkpoint,
+                  "Checkpoint file (.safetensors, or the authors' .pth.tar)")
       ->required()
       ->check(CLI::ExistingFile);
   cmd->add_option("--data", a->data,

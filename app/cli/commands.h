@@ -16,6 +16,7 @@ void addEvalCommand(CLI::App& app);
 void addTrainClassifierCommand(CLI::App& app);
 void addCalibrateCommand(CLI::App& app);
 void addMakeFacesCommand(CLI::App& app);
+void addImportCommand(CLI::App& app);
 
 // Exit codes beyond CLI11's own.
 constexpr int kExitFailure = 1;   // bad input file, I/O error

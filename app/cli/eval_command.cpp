@@ -11,6 +11,7 @@
 #include "eval/inception.h"
 #include "io/text.h"
 #include "nn/classifier.h"
+#include "open_checkpoint.h"
 #include "progress.h"
 #include "runtime/device.h"
 
@@ -93,7 +94,7 @@ Dataset referenceData(const EvalArgs& a, const ModelConfig& config) {
 
 void run(const EvalArgs& a) {
   const auto device = selectDevice(devicePreferenceFromString(a.device));
-  auto model = loadModel(readCheckpoint(a.checkpoint), device);
+  auto model = loadModel(openCheckpointFile(a.checkpoint), device);
   const ModelConfig& config = model->config();
   std::optional<Classifier> classifier;
   if (!a.classifier.empty()) classifier = loadClassifier(a.classifier, device);
@@ -191,7 +192,8 @@ void addEvalCommand(CLI::App& app) {
   auto a = std::make_shared<EvalArgs>();
   auto* cmd = app.add_subcommand(
       "eval", "Measure a model: quality against Langevin steps, guided and composed accuracy");
-  cmd->add_option("checkpoint", a->checkpoint, "Checkpoint file")
+  cmd->add_option("checkpoint", a->checkpoint,
+                  "Checkpoint file (.safetensors, or the authors' .pth.tar)")
       ->required()
       ->check(CLI::ExistingFile);
   cmd->add_option("--classifier", a->classifier,

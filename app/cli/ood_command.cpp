@@ -7,6 +7,7 @@
 #include "eval/calibration_file.h"
 #include "eval/ood.h"
 #include "eval/roc.h"
+#include "open_checkpoint.h"
 #include "runtime/device.h"
 
 #include <cstdio>
@@ -60,7 +61,7 @@ std::vector<double> toVector(const torch::Tensor& t) {
 
 void run(const OodArgs& a) {
   const auto device = selectDevice(devicePreferenceFromString(a.device));
-  const Checkpoint checkpoint = readCheckpoint(a.checkpoint);
+  const Checkpoint checkpoint = openCheckpointFile(a.checkpoint);
   auto model = loadModel(checkpoint, device);
   const std::optional<Calibration> calibration = findCalibration(checkpoint);
   OodScoreKind kind = a.score.empty() ? OodScoreKind::Typicality : oodScoreKindFromString(a.score);
@@ -145,7 +146,8 @@ void addOodCommand(CLI::App& app) {
       app.add_subcommand("ood",
                          "OOD scores (typicality, energy or nearest example); AUROC given in- "
                          "and out-sets");
-  cmd->add_option("checkpoint", a->checkpoint, "Checkpoint file")
+  cmd->add_option("checkpoint", a->checkpoint,
+                  "Checkpoint file (.safetensors, or the authors' .pth.tar)")
       ->required()
       ->check(CLI::ExistingFile);
   cmd->add_option("inputs", a->inputs, "Images, folders or data specifications to score");

@@ -7,6 +7,7 @@
 #include "data/data_source.h"
 #include "data/image_io.h"
 #include "data/point_csv.h"
+#include "open_checkpoint.h"
 #include "runtime/device.h"
 #include "sample_strip.h"
 
@@ -47,7 +48,7 @@ torch::Tensor referencePoints(const ModelConfig& config) {
 
 void run(const SampleArgs& a) {
   const auto device = selectDevice(devicePreferenceFromString(a.device));
-  const Checkpoint checkpoint = readCheckpoint(a.checkpoint);
+  const Checkpoint checkpoint = openCheckpointFile(a.checkpoint);
   auto model = loadModel(checkpoint, device);
   const ModelConfig& config = model->config();
 
@@ -118,7 +119,8 @@ void run(const SampleArgs& a) {
 void addSampleCommand(CLI::App& app) {
   auto a = std::make_shared<SampleArgs>();
   auto* cmd = app.add_subcommand("sample", "Draw samples from a checkpoint (Algorithm 2)");
-  cmd->add_option("checkpoint", a->checkpoint, "Checkpoint file (.safetensors)")
+  cmd->add_option("checkpoint", a->checkpoint,
+                  "Checkpoint file (.safetensors, or the authors' .pth.tar)")
       ->required()
       ->check(CLI::ExistingFile);
   cmd->add_option("-n,--count", a->count, "Number of samples")

@@ -8,6 +8,8 @@
 #include "sampling_settings.h"
 #include "training_page.h"
 
+#include "io/torch_archive.h"
+
 #include <QAction>
 #include <QCloseEvent>
 #include <QDialog>
@@ -36,6 +38,15 @@
 
 namespace cdrl::studio {
 
+namespace {
+
+// This project's checkpoints and the authors' torch.save files (by name; content decides later).
+bool isCheckpointPath(const QString& path) {
+  return path.endsWith(".safetensors") || path.endsWith(".pth") || path.endsWith(".pth.tar");
+}
+
+}  // namespace
+
 MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   setWindowTitle(tr("CDRL Studio"));
 
@@ -46,6 +57,14 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   connect(m_worker, &SampleWorker::levelReady, this, &MainWindow::onLevel);
   connect(m_worker, &SampleWorker::finished, this, &MainWindow::onFinished);
   connect(m_worker, &SampleWorker::failed, this, &MainWindow::showError);
+  connect(m_worker, &SampleWorker::loadProgress, this, [this](int percent) {
+    m_progress->setValue(percent);
+    m_message->setText(tr("Importing %1: %2%").arg(QFileInfo(m_opening).fileName()).arg(percent));
+  });
+  connect(m_worker, &SampleWorker::saved, this, [this](const QString& path, const QString& error) {
+    m_message->setText(error.isEmpty() ? tr("Saved %1").arg(path) : tr("Error: %1").arg(error));
+    Q_EMIT modelSaved(path, error);
+  });
   connect(m_worker, &SampleWorker::landscapeReady, this, [this](const LandscapeGrid& grid) {
     if (grid.run_id == m_runId && m_landscape) m_landscape->setLandscape(grid);
   });
@@ -119,11 +138,29 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
 
   auto* file = menuBar()->addMenu(tr("&File"));
   auto* open = file->addAction(tr("&Open checkpoint…"), this, [this] {
-    const QString path = QFileDialog::getOpenFileName(this, tr("Open checkpoint"), QString(),
-                                                      tr("Checkpoints (*.safetensors)"));
+    const QString path = QFileDialog::getOpenFileName(
+        this, tr("Open checkpoint"), QString(),
+        tr("Checkpoints (*.safetensors *.pth *.pth.tar);;The authors' PyTorch files (*.pth "
+           "*.pth.tar *.tar);;All files (*)"));
     if (!path.isEmpty()) openCheckpoint(path);
   });
   open->setShortcut(QKeySequence::Open);
+  m_saveImported = file->addAction(tr("&Save imported model as…"), this, [this] {
+    // Cifar_10_best.pth.tar → Cifar_10_best.safetensors, beside it.
+    QString stem = QFileInfo(m_summary.path).fileName();
+    for (const char* ext : {".pth.tar", ".pth", ".tar"})
+      if (stem.endsWith(ext)) {
+        stem.chop(int(qstrlen(ext)));
+        break;
+      }
+    const QString path = QFileDialog::getSaveFileName(
+        this, tr("Save imported model"),
+        QFileInfo(m_summary.path).dir().filePath(stem + ".safetensors"),
+        tr("Checkpoints (*.safetensors)"));
+    if (!path.isEmpty()) saveImportedModel(path);
+  });
+  m_saveImported->setToolTip(tr("Keep the conversion of the authors' file, so it opens at once"));
+  m_saveImported->setEnabled(false);
   m_recentMenu = file->addMenu(tr("Open &recent"));
   file->addSeparator();
   // Each export asks for a place and reports failure in the status bar.
@@ -313,7 +350,7 @@ void MainWindow::rebuildRecentMenu() {
 void MainWindow::dragEnterEvent(QDragEnterEvent* event) {
   const auto urls = event->mimeData()->urls();
   if (urls.size() == 1 && urls.first().isLocalFile() &&
-      (urls.first().toLocalFile().endsWith(".safetensors") ||
+      (isCheckpointPath(urls.first().toLocalFile()) ||
        urls.first().toLocalFile().endsWith(".png", Qt::CaseInsensitive)))
     event->acceptProposedAction();
 }
@@ -322,7 +359,7 @@ void MainWindow::dragEnterEvent(QDragEnterEvent* event) {
 void MainWindow::dropEvent(QDropEvent* event) {
   const QString path = event->mimeData()->urls().first().toLocalFile();
   event->acceptProposedAction();
-  if (path.endsWith(".safetensors")) {
+  if (isCheckpointPath(path)) {
     openCheckpoint(path);
     return;
   }
@@ -389,7 +426,17 @@ void MainWindow::closeEvent(QCloseEvent* event) {
 void MainWindow::openCheckpoint(const QString& path) {
   m_hasModel = false;
   m_sample->setEnabled(false);
-  m_message->setText(tr("Opening %1…").arg(path));
+  m_saveImported->setEnabled(false);
+  m_opening = path;
+  if (looksLikeTorchArchive(path.toStdString())) {
+    // Import with progress; Cancel stops it between tensors.
+    setSampling(true);
+    m_progress->setRange(0, 100);
+    m_progress->setValue(0);
+    m_message->setText(tr("Importing %1 (the authors' format)…").arg(path));
+  } else {
+    m_message->setText(tr("Opening %1…").arg(path));
+  }
   QMetaObject::invokeMethod(m_worker, "load", Qt::QueuedConnection, Q_ARG(QString, path));
 }
 
@@ -429,6 +476,10 @@ void MainWindow::settingsChanged() {
   startSampling();
 }
 
+void MainWindow::saveImportedModel(const QString& path) {
+  QMetaObject::invokeMethod(m_worker, "saveModel", Qt::QueuedConnection, Q_ARG(QString, path));
+}
+
 void MainWindow::cancelSampling() {
   m_resamplePending = false;
   if (m_sampling) m_worker->cancel();
@@ -449,7 +500,11 @@ void MainWindow::onLoaded(const ModelSummary& summary) {
   m_device->setText(tr("Device: %1").arg(summary.device));
   m_ood->setCheckpoint(summary.path);
   if (!m_pendingScores.isEmpty()) m_ood->scorePaths(std::exchange(m_pendingScores, {}));
-  m_message->setText(tr("Opened %1").arg(summary.path));
+  m_saveImported->setEnabled(!summary.imported_from.isEmpty());
+  m_message->setText(summary.imported_from.isEmpty()
+                         ? tr("Opened %1").arg(summary.path)
+                         : tr("Imported %1: File > Save imported model as… keeps the conversion")
+                               .arg(summary.path));
   rememberRecent(summary.path);
   setWindowTitle(tr("CDRL Studio — %1").arg(summary.path));
   setSampling(false);

@@ -60,6 +60,8 @@ class MainWindow : public QMainWindow {
  public Q_SLOTS:
   void startSampling();
   void cancelSampling();
+  // Writes the open (imported) model as this project's checkpoint; emits modelSaved.
+  void saveImportedModel(const QString& path);
 
  Q_SIGNALS:
   void modelLoaded();
@@ -67,9 +69,10 @@ class MainWindow : public QMainWindow {
   // A finished level is on screen (level i, T … 1).
   void levelShown(int level);
   void sweepFinished(const QImage& grid);
+  void modelSaved(const QString& path, const QString& error);  // error empty on success
 
  protected:
-  // Dropping a checkpoint (.safetensors) on the window opens it.
+  // Dropping a checkpoint (.safetensors, or the authors' .pth/.pth.tar) on the window opens it.
   void dragEnterEvent(QDragEnterEvent* event) override;
   void dropEvent(QDropEvent* event) override;
   void closeEvent(QCloseEvent* event) override;
@@ -105,7 +108,9 @@ class MainWindow : public QMainWindow {
   QImage m_lastGrid;                         // of the latest finished run
   std::optional<RunRecord> m_pendingRecord;  // applied once its checkpoint has loaded
   QList<QAction*> m_exportActions;
-  QStringList m_pendingScores;  // --score paths waiting for the model
+  QAction* m_saveImported = nullptr;  // enabled for models imported from the authors' format
+  QStringList m_pendingScores;        // --score paths waiting for the model
+  QString m_opening;                  // the checkpoint being opened
 
   LevelView* m_levels;
   QStackedWidget* m_levelStack;

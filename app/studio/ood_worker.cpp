@@ -1,6 +1,7 @@
 #include "ood_worker.h"
 
 #include "cdrl/model_checkpoint.h"
+#include "cdrl/official_import.h"
 #include "data/data_source.h"
 #include "data/ood_inputs.h"
 #include "eval/calibration_file.h"
@@ -61,7 +62,7 @@ HeldOutData OodWorker::heldOut() const {
 
 void OodWorker::load(const QString& checkpoint) {
   try {
-    const Checkpoint c = readCheckpoint(checkpoint.toStdString());
+    const Checkpoint c = openCheckpoint(checkpoint.toStdString());
     m_model = loadModel(c, selectDevice(DevicePreference::Auto));
     m_checkpoint = c.path;
     m_step = c.step;

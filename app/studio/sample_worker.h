@@ -14,6 +14,7 @@
 #include <QVector>
 
 #include <atomic>
+#include <map>
 #include <memory>
 
 namespace cdrl::studio {
@@ -40,6 +41,7 @@ struct ModelSummary {
   QStringList class_names;
   bool image = true;
   bool attributes = false;  // concepts are "attribute=value" (composable), not exclusive classes
+  QString imported_from;    // the authors' file it was imported from (OFFICIAL.md), else empty
 };
 
 struct SampleDone {
@@ -63,6 +65,9 @@ class SampleWorker : public QObject {
 
  public Q_SLOTS:
   void load(const QString& path);
+  // Writes the open model as this project's checkpoint (for models imported from the authors'
+  // format, with the import's source recorded); emits saved.
+  void saveModel(const QString& path);
   void run(const cdrl::studio::SampleSettings& settings);
   // A fixed-seed X/Y comparison: one cell of samples per (guidance weight, K') pair, all with
   // `settings`' seed; columns are guidance weights, rows step counts. Emits sweepDone.
@@ -71,6 +76,8 @@ class SampleWorker : public QObject {
 
  Q_SIGNALS:
   void loaded(const cdrl::studio::ModelSummary& summary);
+  void loadProgress(int percent);  // importing a torch.save file
+  void saved(const QString& path, const QString& error);
   void levelReady(const cdrl::studio::LevelFrame& frame);
   // 2-D models: the energy landscape for the run's condition, before its first level.
   void landscapeReady(const cdrl::studio::LandscapeGrid& grid);
@@ -82,6 +89,7 @@ class SampleWorker : public QObject {
 
  private:
   std::unique_ptr<Model> m_model;
+  std::map<std::string, std::string> m_importMetadata;  // source and SHA-256 of an import
   LandscapeGrid m_landscape;  // 2-D models: the latest, for the weights and condition of
   QString m_landscapeKey;     // this key (empty: none kept)
   std::atomic<bool> m_cancel{false};

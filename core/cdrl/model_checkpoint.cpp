@@ -16,8 +16,10 @@ std::vector<std::pair<std::string, torch::nn::Module*>> networkSlots(Model& mode
 
 }  // namespace
 
-void saveCheckpoint(const std::string& path, Model& model, const Trainer* trainer) {
+void saveCheckpoint(const std::string& path, Model& model, const Trainer* trainer,
+                    const std::map<std::string, std::string>& metadata) {
   Checkpoint checkpoint;
+  checkpoint.file.metadata = metadata;
   checkpoint.config = model.config();
   checkpoint.step = trainer ? trainer->stepsDone() : 0;
   checkpoint.resumable = trainer != nullptr;

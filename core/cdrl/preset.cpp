@@ -38,13 +38,14 @@ Preset fmnistTiny() {
   p.model.data_shape = {1, 28, 28};
   p.model.ebm = {Architecture::ConvEbm, 16, {1, 2, 2}, 1, {}, 0.0, 8, 32, true};
   p.model.initializer = {Architecture::UNet, 16, {1, 2}, 1, {14}, 0.0, 8, 32, false};
+  // The recipe study's winner at equal CPU time (docs/models.md, "Recipe study": r4).
   p.training.steps = 20000;
-  p.training.batch = 64;
-  p.training.lr_ebm = 1e-4;
+  p.training.batch = 32;
+  p.training.lr_ebm = 3e-4;
   p.training.lr_init = 1e-4;
-  p.training.warmup = 1000;
+  p.training.warmup = 200;
   p.training.init_warmup_start = 0;
-  p.training.ema_decay = 0.999;
+  p.training.ema_decay = 0.995;
   p.training.log_every = 20;
   p.training.checkpoint_every = 200;
   return p;
@@ -83,7 +84,7 @@ Preset cifar10Paper() {
   p.model.preset = p.name;
   p.model.data_shape = {3, 32, 32};
   p.model.ebm = {Architecture::ConvEbm, 128, {1, 2, 2, 2}, 8, {}, 0.0, 32, 128, true};
-  p.model.initializer = {Architecture::UNet, 64, {1, 1, 1}, 3, {16, 8}, 0.1, 32, 64, false};
+  p.model.initializer = {Architecture::UNet, 64, {1, 1, 1}, 3, {16, 8}, 0.1, 32, 64, false, 1e-6};
   p.training.steps = 400000;
   p.training.batch = 256;
   p.training.log_every = 100;

@@ -16,6 +16,12 @@ void SampleOptions::validate(const ModelConfig& config) const {
   if (steps < 0) throw std::invalid_argument("sample: steps must be ≥ 0 (0 = the model's K)");
   if (shards < 0) throw std::invalid_argument("sample: shards must be ≥ 0 (0 = one per thread)");
   condition.validate(config.num_classes);
+  if (x_T.defined()) {
+    std::vector<int64_t> shape = {count};
+    shape.insert(shape.end(), config.data_shape.begin(), config.data_shape.end());
+    if (x_T.sizes() != torch::IntArrayRef(shape))
+      throw std::invalid_argument("sample: x_T does not have the shape [count, data shape]");
+  }
 }
 
 namespace {
@@ -111,6 +117,7 @@ SampleResult sample(Model& model, const SampleOptions& options, const LevelCallb
   result.run_id = options.run_id;
   result.seed = options.seed;
   auto x = randn();  // x_T ~ N(0, I)
+  if (options.x_T.defined()) x = options.x_T.to(device, torch::kFloat);
   for (int i = T; i >= 1; --i) {
     if (cancel && cancel->load()) break;
     const auto& L = schedule.level(i);

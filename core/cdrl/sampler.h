@@ -27,6 +27,7 @@ struct SampleOptions {
   Condition condition = Condition::none();  // guidance / composition (§7)
   int shards = 0;      // CPU: batch parts refined on separate cores (0 = one per thread, 1 = whole)
   int64_t run_id = 0;  // echoed in every report, so callers can drop stale results
+  torch::Tensor x_T;   // start from this [count, data shape…] instead of drawing x_T (tests)
 
   // Throws std::invalid_argument naming the bad field.
   void validate(const ModelConfig& config) const;

@@ -1,6 +1,7 @@
 #include "cdrl/training_run.h"
 
 #include "cdrl/model_checkpoint.h"
+#include "cdrl/official_import.h"
 #include "cdrl/preset.h"
 #include "cdrl/training_metrics.h"
 #include "data/data_source.h"
@@ -47,7 +48,7 @@ TrainingSetup prepareTraining(const TrainRequest& request) {
   s.metrics_path = (fs::path(request.out) / "metrics.jsonl").string();
 
   std::optional<Checkpoint> resumed;
-  if (!request.resume.empty()) resumed = readCheckpoint(request.resume);
+  if (!request.resume.empty()) resumed = openCheckpoint(request.resume);
   const std::string data_spec = !request.data.empty() ? request.data
                                 : resumed             ? resumed->config.dataset
                                                       : "";

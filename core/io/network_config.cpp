@@ -47,7 +47,8 @@ nlohmann::json toJson(const NetworkConfig& c) {
           {"dropout", c.dropout},
           {"groups", c.groups},
           {"embed_dim", c.embed_dim},
-          {"spectral_norm", c.spectral_norm}};
+          {"spectral_norm", c.spectral_norm},
+          {"norm_eps", c.norm_eps}};
 }
 
 NetworkConfig networkConfigFromJson(const nlohmann::json& j) {
@@ -62,6 +63,7 @@ NetworkConfig networkConfigFromJson(const nlohmann::json& j) {
     c.groups = j.at("groups").get<int64_t>();
     c.embed_dim = j.at("embed_dim").get<int64_t>();
     c.spectral_norm = j.at("spectral_norm").get<bool>();
+    c.norm_eps = j.value("norm_eps", 1e-5);  // absent in files written before it existed
   } catch (const nlohmann::json::exception& e) {
     throw std::runtime_error(std::string("network configuration: ") + e.what());
   }

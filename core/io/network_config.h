@@ -25,6 +25,7 @@ struct NetworkConfig {
   int64_t groups = 32;                         // U-Net GroupNorm groups
   int64_t embed_dim = 64;      // sinusoid size h·2; embedding width is 4·embed_dim
   bool spectral_norm = false;  // spectral normalisation on conv/linear layers
+  double norm_eps = 1e-5;      // U-Net GroupNorm ε (the authors' U-Net: 1e-6, OFFICIAL.md §5)
 
   void validate(const std::string& which) const;
 };

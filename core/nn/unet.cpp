@@ -37,13 +37,17 @@ torch::Tensor resample(const torch::Tensor& x, Resample how) {
 
 }  // namespace
 
-UNetBlockImpl::UNetBlockImpl(int64_t in, int64_t out, int64_t emb_width, int64_t groups,
+torch::nn::GroupNorm GroupNormSpec::make(int64_t channels) const {
+  return torch::nn::GroupNorm(torch::nn::GroupNormOptions(groups, channels).eps(eps));
+}
+
+UNetBlockImpl::UNetBlockImpl(int64_t in, int64_t out, int64_t emb_width, const GroupNormSpec& norm,
                              double dropout, Resample resample)
     : m_resample(resample), m_dropout(dropout) {
-  m_norm1 = register_module("norm1", torch::nn::GroupNorm(groups, in));
+  m_norm1 = register_module("norm1", norm.make(in));
   m_conv1 = register_module("conv1", conv(in, out, 3));
   m_emb = register_module("emb", SNLinear(emb_width, 2 * out, true, false));
-  m_norm2 = register_module("norm2", torch::nn::GroupNorm(groups, out));
+  m_norm2 = register_module("norm2", norm.make(out));
   m_conv2 = register_module("conv2", conv(out, out, 3));
   zeroInit(m_conv2);
   if (in != out) m_skip = register_module("skip", conv(in, out, 1));
@@ -61,8 +65,8 @@ torch::Tensor UNetBlockImpl::forward(const torch::Tensor& x, const torch::Tensor
   return (m_skip ? m_skip(x_skip) : x_skip) + h;
 }
 
-AttentionImpl::AttentionImpl(int64_t channels, int64_t groups) {
-  m_norm = register_module("norm", torch::nn::GroupNorm(groups, channels));
+AttentionImpl::AttentionImpl(int64_t channels, const GroupNormSpec& norm) {
+  m_norm = register_module("norm", norm.make(channels));
   m_qkv = register_module("qkv", conv(channels, 3 * channels, 1));
   m_proj = register_module("proj", conv(channels, channels, 1));
   zeroInit(m_proj);
@@ -79,10 +83,11 @@ torch::Tensor AttentionImpl::forward(const torch::Tensor& x) {
 }
 
 void UNetInitializerImpl::addStage(std::vector<Stage>& path, const std::string& name,
-                                   UNetBlock block, bool attend, int64_t channels, int64_t groups) {
+                                   UNetBlock block, bool attend, int64_t channels,
+                                   const GroupNormSpec& norm) {
   Stage stage;
   stage.block = register_module(name, block);
-  if (attend) stage.attention = register_module(name + "_attn", Attention(channels, groups));
+  if (attend) stage.attention = register_module(name + "_attn", Attention(channels, norm));
   path.push_back(stage);
 }
 
@@ -91,7 +96,8 @@ UNetInitializerImpl::UNetInitializerImpl(const NetworkConfig& config,
                                          int64_t num_classes) {
   m_embedding = register_module(
       "embedding", ConditionEmbedding(config.embed_dim, num_classes, Activation::Silu, false));
-  const int64_t emb_width = 4 * config.embed_dim, groups = config.groups;
+  const int64_t emb_width = 4 * config.embed_dim;
+  const GroupNormSpec norm{config.groups, config.norm_eps};
   const double dropout = config.dropout;
   const int64_t channels = data_shape[0];
   int64_t resolution = data_shape[1];
@@ -108,44 +114,43 @@ UNetInitializerImpl::UNetInitializerImpl(const NetworkConfig& config,
     const int64_t out = config.width * config.multipliers[level];
     for (int64_t b = 0; b < config.blocks; ++b) {
       addStage(m_down, "down" + std::to_string(level) + "_" + std::to_string(b),
-               UNetBlock(width, out, emb_width, groups, dropout, Resample::None),
-               attends(resolution), out, groups);
+               UNetBlock(width, out, emb_width, norm, dropout, Resample::None), attends(resolution),
+               out, norm);
       m_down.back().skip_out = true;
       skip_channels.push_back(out);
       width = out;
     }
     if (level + 1 < levels) {
       addStage(m_down, "down" + std::to_string(level) + "_resample",
-               UNetBlock(width, width, emb_width, groups, dropout, Resample::Down), false, width,
-               groups);
+               UNetBlock(width, width, emb_width, norm, dropout, Resample::Down), false, width,
+               norm);
       m_down.back().skip_out = true;
       skip_channels.push_back(width);
       resolution /= 2;
     }
   }
-  addStage(m_mid, "mid0", UNetBlock(width, width, emb_width, groups, dropout, Resample::None), true,
-           width, groups);
-  addStage(m_mid, "mid1", UNetBlock(width, width, emb_width, groups, dropout, Resample::None),
-           false, width, groups);
+  addStage(m_mid, "mid0", UNetBlock(width, width, emb_width, norm, dropout, Resample::None), true,
+           width, norm);
+  addStage(m_mid, "mid1", UNetBlock(width, width, emb_width, norm, dropout, Resample::None), false,
+           width, norm);
   for (size_t level = levels; level-- > 0;) {
     const int64_t out = config.width * config.multipliers[level];
     for (int64_t b = 0; b <= config.blocks; ++b) {
       const int64_t in = width + skip_channels.back();
       skip_channels.pop_back();
       addStage(m_up, "up" + std::to_string(level) + "_" + std::to_string(b),
-               UNetBlock(in, out, emb_width, groups, dropout, Resample::None), attends(resolution),
-               out, groups);
+               UNetBlock(in, out, emb_width, norm, dropout, Resample::None), attends(resolution),
+               out, norm);
       m_up.back().skip_in = true;
       width = out;
     }
     if (level > 0) {
       addStage(m_up, "up" + std::to_string(level) + "_resample",
-               UNetBlock(width, width, emb_width, groups, dropout, Resample::Up), false, width,
-               groups);
+               UNetBlock(width, width, emb_width, norm, dropout, Resample::Up), false, width, norm);
       resolution *= 2;
     }
   }
-  m_outNorm = register_module("out_norm", torch::nn::GroupNorm(groups, width));
+  m_outNorm = register_module("out_norm", norm.make(width));
   m_out = register_module("out", conv(width, channels, 3));
   zeroInit(m_out);  // §3: g(x) = x at the start
 }

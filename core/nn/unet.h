@@ -9,10 +9,17 @@ namespace cdrl {
 
 enum class Resample { None, Down, Up };
 
+// The U-Net's GroupNorm: group count and ε (NetworkConfig::groups, norm_eps).
+struct GroupNormSpec {
+  int64_t groups = 32;
+  double eps = 1e-5;
+  torch::nn::GroupNorm make(int64_t channels) const;
+};
+
 class UNetBlockImpl : public torch::nn::Module {
  public:
-  UNetBlockImpl(int64_t in, int64_t out, int64_t emb_width, int64_t groups, double dropout,
-                Resample resample);
+  UNetBlockImpl(int64_t in, int64_t out, int64_t emb_width, const GroupNormSpec& norm,
+                double dropout, Resample resample);
   torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& emb_act);
 
  private:
@@ -26,7 +33,7 @@ TORCH_MODULE(UNetBlock);
 
 class AttentionImpl : public torch::nn::Module {
  public:
-  AttentionImpl(int64_t channels, int64_t groups);
+  AttentionImpl(int64_t channels, const GroupNormSpec& norm);
   torch::Tensor forward(const torch::Tensor& x);
 
  private:
@@ -51,7 +58,7 @@ class UNetInitializerImpl : public InitializerNetImpl {
   };
   torch::Tensor runStage(Stage& stage, torch::Tensor h, const torch::Tensor& emb_act);
   void addStage(std::vector<Stage>& path, const std::string& name, UNetBlock block, bool attend,
-                int64_t channels, int64_t groups);
+                int64_t channels, const GroupNormSpec& norm);
 
   SNConv2d m_in{nullptr}, m_out{nullptr};
   torch::nn::GroupNorm m_outNorm{nullptr};

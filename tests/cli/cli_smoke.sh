@@ -91,4 +91,21 @@ for x, y in zip(a, b):
     for key in ("loss_ebm", "loss_init", "energy_pos", "energy_neg"):
         assert abs(x[key] - y[key]) <= 1e-4 * (1 + abs(x[key])), (key, x[key], y[key])
 PY
+# The authors' torch.save format (docs/import.md): import, info, and sampling straight from it.
+src=$(cd "$(dirname "$0")/../.." && pwd)
+/usr/bin/python3 "$src/tests/cdrl/official/make_official_fixtures.py" "$dir/official" > /dev/null \
+  || fail "official fixtures"
+"$cdrl" import "$dir/official/cond.pth.tar" > "$dir/import.txt" 2>/dev/null || fail "import"
+grep -q "10 classes, ema weights" "$dir/import.txt" || fail "import summary: $(cat "$dir/import.txt")"
+[ -s "$dir/official/cond.safetensors" ] || fail "import output beside the input"
+"$cdrl" info "$dir/official/cond.safetensors" | grep -q '"source": "cond.pth.tar"' || fail "info source"
+sha=$(sha256sum "$dir/official/cond.pth.tar" | cut -d' ' -f1)
+"$cdrl" info "$dir/official/cond.safetensors" | grep -q "\"source_sha256\": \"$sha\"" || fail "info sha256"
+"$cdrl" sample "$dir/official/uncond.pth.tar" -n 2 --steps 1 -o "$dir/imported.png" 2>/dev/null \
+  || fail "sample from a .pth.tar"
+[ -s "$dir/imported.png" ] || fail "sample grid from a .pth.tar"
+expect_error "is the input file" import "$dir/official/cond.pth.tar" -o "$dir/official/cond.pth.tar"
+expect_error "never overwrites" calibrate "$dir/official/uncond.pth.tar"
+printf 'PK\003\004garbage' > "$dir/bad.pth.tar"
+expect_error "not a zip archive" import "$dir/bad.pth.tar"
 echo "cli smoke: all checks passed"
