@@ -9,7 +9,7 @@ cdrl=$1 out=$2 count=${3:-16}
 src=$(cd "$(dirname "$0")/../.." && pwd)
 mkdir -p "$out"
 [ -f "$out/cifar_full.pth.tar" ] ||
-  /usr/bin/python3 "$src/tests/cdrl/official/make_official_fixtures.py" "$out" --full-cifar > /dev/null
+  /usr/bin/python3 "$src/tests/cdrl/official/make_official_fixtures.py" "$out" --full-cifar --published-size > /dev/null
 
 rss() { grep "Maximum resident set size" "$1" | awk '{ print $NF }'; }  # KiB
 /usr/bin/time -v "$cdrl" info "$src/resources/models/toy2d.safetensors" > /dev/null 2> "$out/baseline.time"

@@ -3,7 +3,8 @@ r"""Fixtures in the layout of the CDRL authors' published checkpoints, with refe
 
 Usage (Debian's interpreter, which has torch 1.13):
 
-    /usr/bin/python3 tests/cdrl/official/make_official_fixtures.py OUT_DIR [--full-cifar]
+    /usr/bin/python3 tests/cdrl/official/make_official_fixtures.py OUT_DIR [--full-cifar
+                                                                   [--published-size]]
                                                                    [--keys-out FILE]
 
 Writes into OUT_DIR:
@@ -13,7 +14,9 @@ Writes into OUT_DIR:
   uncond_outputs.safetensors  reference outputs of uncond.pth.tar (see "Tensor names")
   cond_outputs.safetensors    reference outputs of cond.pth.tar
   manifest.json               configurations, parameter counts, file sizes, pickle globals
-  cifar_full.pth.tar          (--full-cifar) the published CIFAR-10 shapes, random weights
+  cifar_full.pth.tar          (--full-cifar) the published CIFAR-10 shapes, random weights with
+                              converged spectral-norm vectors (--published-size: also collected
+                              EMA copies and Adam moments, ~774 MB like the published file)
 
 With --keys-out FILE it also writes the state-dict key -> shape listing of the fixtures.
 
@@ -1005,21 +1008,47 @@ def build_reduced(name, cfg, out_dir, sched):
     return path, ckpt, outputs, pi_w, p_w
 
 
-def build_cifar(out_dir):
+def converge_spectral_norm(module, iterations=30):
+    """Power-iterates every spectral-norm layer's weight_u/weight_v to convergence, as long
+    training leaves them (fresh random u, v make u.(W v) a poor, even negative, sigma)."""
+    with torch.no_grad():
+        for m in module.modules():
+            if hasattr(m, "weight_u"):
+                w = m.weight_orig.reshape(m.weight_orig.shape[0], -1)
+                u, v = m.weight_u, m.weight_v
+                for _ in range(iterations):
+                    v.copy_(torch.nn.functional.normalize(w.t() @ u, dim=0, eps=1e-12))
+                    u.copy_(torch.nn.functional.normalize(w @ v, dim=0, eps=1e-12))
+
+
+def build_cifar(out_dir, published_size=False):
+    """The published CIFAR-10 shapes with random weights. published_size also stores what the
+    authors' file holds besides the weights (collected EMA copies, Adam moments after a step), so
+    the archive is about as large as the published one (~774 MB)."""
     torch.manual_seed(3003)
     pi_w = DDPLike(OfficialEBM(**CIFAR["ebm"]))
     p_w = DDPLike(OfficialUNet(**CIFAR["initializer"]))
+    converge_spectral_norm(pi_w)
     pi_opt, p_opt, pi_sched, p_sched = make_optimizers(pi_w, p_w)
+    collected = {"pi": None, "p": None}
+    if published_size:
+        for net, opt in ((pi_w, pi_opt), (p_w, p_opt)):
+            for q in net.parameters():
+                q.grad = torch.zeros_like(q)
+            opt.step()
+            opt.zero_grad(set_to_none=True)
+        collected = {"pi": [q.detach().clone() for q in pi_w.parameters()],
+                     "p": [q.detach().clone() for q in p_w.parameters()]}
     ckpt = {
         "pi_state_dict": pi_w.state_dict(),
         "p_state_dict": p_w.state_dict(),
         "pi_ema_state_dict": {"decay": EMA_DECAY, "num_updates": 0,
                               "shadow_params": [q.detach().clone() for q in pi_w.parameters()],
-                              "collected_params": None},
+                              "collected_params": collected["pi"]},
         "p_ema_state_dict": {"decay": EMA_DECAY, "num_updates": 0,
                              "shadow_params": [q.detach().clone() for q in p_w.parameters()],
-                             "collected_params": None},
-        "pi_optimizer": pi_opt.state_dict(),  # before any step: {'state': {}, 'param_groups'}
+                             "collected_params": collected["p"]},
+        "pi_optimizer": pi_opt.state_dict(),  # unstepped unless published_size
         "p_optimizer": p_opt.state_dict(),
         "p_lr_scheduler": p_sched.state_dict(),
         "pi_lr_scheduler": pi_sched.state_dict(),
@@ -1062,6 +1091,8 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("out_dir")
     ap.add_argument("--full-cifar", action="store_true")
+    ap.add_argument("--published-size", action="store_true",
+                    help="with --full-cifar: also the collected EMA copies and Adam moments")
     ap.add_argument("--keys-out", default=None)
     args = ap.parse_args()
     os.makedirs(args.out_dir, exist_ok=True)
@@ -1121,7 +1152,7 @@ def main():
               f"{info['storage_locations']}, globals {info['globals']}")
     if args.full_cifar:
         t0 = time.time()
-        path, ckpt, n_pi, n_p = build_cifar(args.out_dir)
+        path, ckpt, n_pi, n_p = build_cifar(args.out_dir, args.published_size)
         info = inspect_archive(path)
         assert set(info["globals"]) <= {".".join(g) for g in ALLOWED_GLOBALS}
         manifest["fixtures"]["cifar_full"] = {
