@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <set>
 
@@ -38,10 +39,13 @@ class Importer {
     m_pi = stateDict("pi_state_dict");
     m_p = stateDict("p_state_dict");
 
+    // The toy script's EBM ends in a linear readout, the image scripts' in temb_final.
+    m_toy = has(m_pi, "final_dense.weight");
     Checkpoint checkpoint;
     checkpoint.path = m_path;
-    checkpoint.config = inferConfig();
-    const auto ebmNames = mapEbm(), initNames = mapInitializer();
+    checkpoint.config = m_toy ? inferToyConfig() : inferConfig();
+    const auto ebmNames = m_toy ? mapToyEbm() : mapEbm();
+    const auto initNames = m_toy ? mapToyInitializer() : mapInitializer();
     checkNames(ebmNames, expectedShapes(checkpoint.config, true), m_pi, "pi_state_dict");
     checkNames(initNames, expectedShapes(checkpoint.config, false), m_p, "p_state_dict");
 
@@ -203,6 +207,113 @@ class Importer {
     return config;
   }
 
+  // The authors' toy_example.py: 2-D points, unscaled; its step size constants (ALGORITHM.md §8:
+  // base 1e-3, c_i = 1/sqrt(1 − ā_0) at every level).
+  ModelConfig inferToyConfig() {
+    ModelConfig config;
+    config.preset = "imported";
+    config.dataset = "import:" + fs::path(m_path).filename().string();
+    NetworkConfig& e = config.ebm;
+    e.architecture = Architecture::ReferenceMlp;
+    const auto& in = shapeOf(m_pi, weightKey(m_pi, "module_list.0"));
+    if (in.size() != 2) fail("module_list.0 is not a linear layer");
+    e.width = in[0];
+    e.embed_dim = shapeOf(m_pi, weightKey(m_pi, "temb_map1")).at(1);
+    e.spectral_norm = has(m_pi, "module_list.0.weight_orig");
+    e.multipliers.clear();
+    for (int64_t i = 1; hasPrefix(m_pi, "module_list." + std::to_string(i) + "."); ++i) {
+      const auto out =
+          shapeOf(m_pi, weightKey(m_pi, "module_list." + std::to_string(i) + ".conv1")).at(0);
+      if (out % e.width)
+        fail("EBM width " + std::to_string(out) + " is not a multiple of its first");
+      e.multipliers.push_back(out / e.width);
+    }
+    if (e.multipliers.empty()) fail("the EBM has no residual blocks");
+    e.groups = 1;
+    NetworkConfig& g = config.initializer;
+    g.architecture = Architecture::ReferenceMlp;
+    g.width = shapeOf(m_p, "h1.weight").at(0);
+    g.embed_dim = shapeOf(m_p, "temb_map.0.weight").at(1);
+    g.blocks = 0;
+    while (hasPrefix(m_p, "module_list." + std::to_string(g.blocks) + ".")) ++g.blocks;
+    g.groups = 32;
+    g.norm_eps = 1e-6;
+    const int64_t dim = in[1];
+    config.data_shape = {dim};
+    config.data_shift.assign(static_cast<size_t>(dim), 0.0);
+    config.data_scale.assign(static_cast<size_t>(dim), 1.0);
+    config.schedule.step_base = 1e-3;
+    config.schedule.step_scaling = StepScaling::Constant;
+    try {
+      config.validate();
+    } catch (const std::exception& ex) {
+      fail(std::string("inferred configuration is invalid: ") + ex.what());
+    }
+    return config;
+  }
+
+  // Our name → authors' key; `top` maps whole layers, `inner` the layers of module_list.{i}
+  // (block `block(i)`), `leaf` renames parameters.
+  std::map<std::string, std::string> mapByRules(
+      const StateDict& sd, const char* what, const std::map<std::string, std::string>& top,
+      const std::map<std::string, std::string>& inner,
+      const std::function<std::string(int64_t)>& block) const {
+    std::map<std::string, std::string> out;
+    for (const auto& key : sd.keys) {
+      const auto [layer, leaf] = splitLeaf(key);
+      std::string ours;
+      if (top.count(layer)) {
+        ours = top.at(layer) + "." + param(leaf);
+      } else if (layer.rfind("module_list.", 0) == 0) {
+        const auto rest = layer.substr(12);
+        const auto dot = rest.find('.');
+        const auto index = rest.substr(0, dot);
+        if (index.empty() || index.size() > 6 ||
+            index.find_first_not_of("0123456789") != std::string::npos)
+          fail("unexpected key " + key + " in " + what);
+        const auto name = block(std::stoll(index));
+        if (dot == std::string::npos && leaf == "g")
+          ours = name + ".gain";
+        else if (dot != std::string::npos && inner.count(rest.substr(dot + 1)))
+          ours = name + "." + inner.at(rest.substr(dot + 1)) + "." + param(leaf);
+      }
+      if (ours.empty()) fail("unexpected key " + key + " in " + what);
+      out[ours] = key;
+    }
+    return out;
+  }
+
+  // The EBM layers outside module_list.{i ≥ 1} in both scripts; `head` names the readout.
+  static std::map<std::string, std::string> ebmTopLayers(const std::string& head) {
+    return {{"temb_map1", "embedding.level_in"},
+            {"temb_map2", "embedding.level_out"},
+            {"y_map", "embedding.label"},
+            {"module_list.0", "in"},
+            {head, "head"}};
+  }
+
+  std::map<std::string, std::string> mapToyEbm() const {
+    return mapByRules(
+        m_pi, "pi_state_dict", ebmTopLayers("final_dense"),
+        {{"conv1", "fc1"}, {"conv2", "fc2"}, {"temb_map", "emb"}, {"short_cut", "skip"}},
+        [](int64_t i) { return "block" + std::to_string(i - 1); });
+  }
+
+  std::map<std::string, std::string> mapToyInitializer() const {
+    return mapByRules(m_p, "p_state_dict",
+                      {{"h1", "in"},
+                       {"temb_map.0", "embedding.level_in"},
+                       {"temb_map.2", "embedding.level_out"},
+                       {"y_map.0", "embedding.label"},
+                       {"final_dense", "out"}},
+                      {{"norm1", "norm1"},
+                       {"norm2", "norm2"},
+                       {"conv1", "fc1"},
+                       {"conv2", "fc2"},
+                       {"mlp.1", "emb"}},
+                      [](int64_t j) { return "block" + std::to_string(j); });
+  }
+
   std::vector<std::string> classNames(int64_t classes) const {
     std::string file = m_options.class_names_file;
     if (file.empty()) {
@@ -240,43 +351,20 @@ class Importer {
 
   // Our name → authors' key, for every key of the EBM's state dict.
   std::map<std::string, std::string> mapEbm() const {
-    static const std::map<std::string, std::string> top = {{"temb_map1", "embedding.level_in"},
-                                                           {"temb_map2", "embedding.level_out"},
-                                                           {"y_map", "embedding.label"},
-                                                           {"module_list.0", "in"},
-                                                           {"temb_final", "head"}};
-    static const std::map<std::string, std::string> inner = {
-        {"conv1", "conv1"}, {"conv2", "conv2"}, {"temb_map", "emb"}, {"short_cut", "skip"}};
-    std::map<std::string, std::string> out;
-    for (const auto& key : m_pi.keys) {
-      const auto [layer, leaf] = splitLeaf(key);
-      std::string ours;
-      if (top.count(layer)) {
-        ours = top.at(layer) + "." + param(leaf);
-      } else if (layer.rfind("module_list.", 0) == 0) {
-        const auto rest = layer.substr(12);
-        const auto dot = rest.find('.');
-        const int64_t index = std::stoll(rest.substr(0, dot));
-        const auto block = ebmBlockName(index, key);
-        if (dot == std::string::npos && leaf == "g")
-          ours = block + ".gain";
-        else if (dot != std::string::npos && inner.count(rest.substr(dot + 1)))
-          ours = block + "." + inner.at(rest.substr(dot + 1)) + "." + param(leaf);
-      }
-      if (ours.empty()) fail("unexpected key " + key + " in pi_state_dict");
-      out[ours] = key;
-    }
-    return out;
+    return mapByRules(
+        m_pi, "pi_state_dict", ebmTopLayers("temb_final"),
+        {{"conv1", "conv1"}, {"conv2", "conv2"}, {"temb_map", "emb"}, {"short_cut", "skip"}},
+        [this](int64_t i) { return ebmBlockName(i); });
   }
 
-  std::string ebmBlockName(int64_t index, const std::string& key) const {
+  std::string ebmBlockName(int64_t index) const {
     for (size_t l = m_ebmLevelStart.size(); l-- > 0;)
       if (index >= m_ebmLevelStart[l]) {
         const auto b = index - m_ebmLevelStart[l];
         if (b >= m_blocks) break;
         return "block" + std::to_string(l) + "_" + std::to_string(b);
       }
-    fail("unexpected key " + key + " in pi_state_dict");
+    fail("unexpected key module_list." + std::to_string(index) + " in pi_state_dict");
   }
 
   // Our names of the entries downs.{l}.{j} / ups.{u}.{j}, in order (OFFICIAL.md §5).
@@ -443,6 +531,7 @@ class Importer {
   int64_t m_channels = 3;
   std::vector<int64_t> m_ebmLevelStart;
   int64_t m_blocks = 0;
+  bool m_toy = false;
   size_t m_levels = 0;
   size_t m_done = 0, m_total = 1;
 };

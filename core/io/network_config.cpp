@@ -13,7 +13,7 @@ void NetworkConfig::validate(const std::string& which) const {
   if (blocks < 1) fail("blocks must be at least 1");
   if (dropout < 0 || dropout >= 1) fail("dropout must be in [0, 1)");
   if (embed_dim < 2 || embed_dim % 2) fail("embed_dim must be an even number ≥ 2");
-  if (architecture == Architecture::UNet) {
+  if (architecture == Architecture::UNet || architecture == Architecture::ReferenceMlp) {
     for (auto m : multipliers)
       if ((width * m) % groups) fail("U-Net channel counts must be divisible by groups");
   }
@@ -27,6 +27,8 @@ std::string toString(Architecture architecture) {
       return "conv-ebm";
     case Architecture::UNet:
       return "unet";
+    case Architecture::ReferenceMlp:
+      return "reference-mlp";
   }
   return "mlp";
 }
@@ -35,6 +37,7 @@ Architecture architectureFromString(const std::string& name) {
   if (name == "mlp") return Architecture::Mlp;
   if (name == "conv-ebm") return Architecture::ConvEbm;
   if (name == "unet") return Architecture::UNet;
+  if (name == "reference-mlp") return Architecture::ReferenceMlp;
   throw std::runtime_error("unknown architecture '" + name + "'");
 }
 

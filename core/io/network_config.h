@@ -13,6 +13,9 @@ enum class Architecture {
   Mlp,      // residual MLP over points (2-D toy data)
   ConvEbm,  // the reference EBM: residual conv blocks, average pooling, energy head
   UNet,     // the reference initializer: DDPM-style U-Net
+  // The authors' 2-D toy networks (their toy_example.py; docs/import.md): Linear residual blocks
+  // with gains for the EBM, GroupNorm scale-and-shift blocks for the initializer.
+  ReferenceMlp,
 };
 
 struct NetworkConfig {

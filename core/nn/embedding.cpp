@@ -24,12 +24,12 @@ torch::Tensor levelSinusoid(const torch::Tensor& lambda, int64_t dim) {
 }
 
 ConditionEmbeddingImpl::ConditionEmbeddingImpl(int64_t dim, int64_t num_classes, Activation act,
-                                               bool spectral)
-    : m_dim(dim), m_numClasses(num_classes), m_act(act) {
-  m_in = register_module("level_in", SNLinear(dim, 4 * dim, true, spectral));
-  m_out = register_module("level_out", SNLinear(4 * dim, 4 * dim, true, spectral));
+                                               bool spectral, int64_t widen)
+    : m_dim(dim), m_widen(widen), m_numClasses(num_classes), m_act(act) {
+  m_in = register_module("level_in", SNLinear(dim, width(), true, spectral));
+  m_out = register_module("level_out", SNLinear(width(), width(), true, spectral));
   if (num_classes > 0)
-    m_label = register_module("label", SNLinear(num_classes + 1, 4 * dim, true, spectral));
+    m_label = register_module("label", SNLinear(num_classes + 1, width(), true, spectral));
 }
 
 torch::Tensor ConditionEmbeddingImpl::forward(const torch::Tensor& lambda,

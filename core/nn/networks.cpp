@@ -2,6 +2,7 @@
 
 #include "nn/conv_ebm.h"
 #include "nn/mlp_nets.h"
+#include "nn/reference_mlp.h"
 #include "nn/unet.h"
 
 #include <stdexcept>
@@ -43,6 +44,9 @@ EnergyNet makeEnergyNet(const NetworkConfig& config, const std::vector<int64_t>&
     case Architecture::ConvEbm:
       requireImageShape(data_shape, config, "ebm");
       return std::make_shared<ConvEnergyImpl>(config, data_shape[0], num_classes);
+    case Architecture::ReferenceMlp:
+      requirePointShape(data_shape, "ebm");
+      return std::make_shared<ReferenceMlpEnergyImpl>(config, data_shape[0], num_classes);
     case Architecture::UNet:
       break;
   }
@@ -60,6 +64,9 @@ InitializerNet makeInitializerNet(const NetworkConfig& config,
     case Architecture::UNet:
       requireImageShape(data_shape, config, "initializer");
       return std::make_shared<UNetInitializerImpl>(config, data_shape, num_classes);
+    case Architecture::ReferenceMlp:
+      requirePointShape(data_shape, "initializer");
+      return std::make_shared<ReferenceMlpInitializerImpl>(config, data_shape[0], num_classes);
     case Architecture::ConvEbm:
       break;
   }

@@ -47,6 +47,7 @@ class TestOfficialImport : public QObject {
  private Q_SLOTS:
   void initTestCase();
   void inferredConfigurationIsThePapers();
+  void toyConfigurationIsInferred();
   void recordsSourceAndWeights();
   void energyAndGradientMatch_data();
   void energyAndGradientMatch();
@@ -62,10 +63,8 @@ class TestOfficialImport : public QObject {
 
  private:
   std::string fixture(const char* name) const { return m_dir.filePath(name).toStdString(); }
-  const TensorFile& outputs(const QString& kind) {
-    return kind == "cond" ? m_condOut : m_uncondOut;
-  }
-  Model& model(const QString& kind) { return kind == "cond" ? *m_cond : *m_uncond; }
+  const TensorFile& outputs(const QString& kind) { return m_outputs.at(kind); }
+  Model& model(const QString& kind) { return *m_models.at(kind); }
   torch::Tensor out(const QString& kind, const std::string& name) {
     const auto& file = outputs(kind);
     const auto found = file.tensors.find(name);
@@ -81,8 +80,9 @@ class TestOfficialImport : public QObject {
   void rewritePickle(const std::string& path, const std::function<void(std::string&)>& edit);
 
   QTemporaryDir m_dir;
-  TensorFile m_uncondOut, m_condOut;
-  std::unique_ptr<Model> m_uncond, m_cond;
+  // By kind: "uncond" and "cond" (the image scripts), "toy" (the 2-D toy script).
+  std::map<QString, TensorFile> m_outputs;
+  std::map<QString, std::unique_ptr<Model>> m_models;
 };
 
 void TestOfficialImport::initTestCase() {
@@ -98,10 +98,11 @@ void TestOfficialImport::initTestCase() {
   if (process.exitCode() != 0 && log.contains("No module named 'torch'"))
     QSKIP("python3-torch missing (packaging/install-deps.sh)");
   QVERIFY2(process.exitCode() == 0, log.constData());
-  m_uncondOut = readTensorFile(fixture("uncond_outputs.safetensors"));
-  m_condOut = readTensorFile(fixture("cond_outputs.safetensors"));
-  m_uncond = loadModel(importOfficial(fixture("uncond.pth.tar")), torch::kCPU);
-  m_cond = loadModel(importOfficial(fixture("cond.pth.tar")), torch::kCPU);
+  for (const QString kind : {"uncond", "cond", "toy"}) {
+    const auto name = kind.toStdString();
+    m_outputs[kind] = readTensorFile(fixture((name + "_outputs.safetensors").c_str()));
+    m_models[kind] = loadModel(importOfficial(fixture((name + ".pth.tar").c_str())), torch::kCPU);
+  }
 }
 
 // The published CIFAR-10 shapes give the paper's networks (ALGORITHM.md §3), sizes read from
@@ -124,6 +125,27 @@ void TestOfficialImport::inferredConfigurationIsThePapers() {
   }
   QCOMPARE(ebm, int64_t{34833152});  // OFFICIAL.md §1: ≈ 34.8 M and ≈ 3.77 M
   QCOMPARE(init, int64_t{3769795});
+}
+
+// The toy script's networks and constants (ALGORITHM.md §8): unscaled 2-D points, step base 1e-3
+// with c_i = 1/sqrt(1 − ā_0) at every level.
+void TestOfficialImport::toyConfigurationIsInferred() {
+  const auto& c = model("toy").config();
+  QVERIFY(c.ebm.architecture == Architecture::ReferenceMlp);
+  QCOMPARE(c.ebm.width, int64_t{32});
+  QCOMPARE(c.ebm.multipliers, (std::vector<int64_t>{1, 2, 2, 2}));
+  QVERIFY(c.ebm.spectral_norm);
+  QVERIFY(c.initializer.architecture == Architecture::ReferenceMlp);
+  QCOMPARE(c.initializer.width, int64_t{64});
+  QCOMPARE(c.initializer.embed_dim, int64_t{32});
+  QCOMPARE(c.initializer.blocks, int64_t{2});
+  QCOMPARE(c.data_shape, std::vector<int64_t>{2});
+  QCOMPARE(c.schedule.step_base, 1e-3);
+  QVERIFY(c.schedule.step_scaling == StepScaling::Constant);
+  const auto s2 = out("toy", "schedule_s2");
+  for (int i = 1; i <= model("toy").schedule().T(); ++i)
+    QVERIFY(std::abs(model("toy").schedule().level(i).s2 - s2[i].item<double>()) <
+            1e-9 * s2[i].item<double>());
 }
 
 void TestOfficialImport::recordsSourceAndWeights() {
@@ -160,6 +182,8 @@ void TestOfficialImport::energyAndGradientMatch_data() {
   QTest::newRow("unconditional, EMA") << "uncond" << true;
   QTest::newRow("unconditional, raw") << "uncond" << false;
   QTest::newRow("conditional, EMA") << "cond" << true;
+  QTest::newRow("2-D toy, EMA") << "toy" << true;
+  QTest::newRow("2-D toy, raw") << "toy" << false;
 }
 
 // F(y; λ_{i−1}, c) and ∇_y F at every level, the level input being our schedule's λ_{i−1}.
@@ -206,7 +230,7 @@ void TestOfficialImport::proposalsMatch() {
 // Guidance at w = 1 through this project's Condition, one sample at a time (each has its label):
 // the energy, its gradient and the proposal.
 void TestOfficialImport::guidedValuesMatch() {
-  Model& m = *m_cond;
+  Model& m = model("cond");
   auto nets = m.ema();
   nets.ebm.eval();
   nets.initializer.eval();
@@ -240,6 +264,8 @@ void TestOfficialImport::levelByLevelSamplingMatches_data() {
                                  << "sample";
   QTest::newRow("class 7, w = 1") << "cond"
                                   << "shared_sample";
+  QTest::newRow("2-D toy") << "toy"
+                           << "sample";
 }
 
 // Each level from the authors' own x_i: the proposal, then K = 15 Langevin steps without noise
@@ -302,6 +328,7 @@ void TestOfficialImport::wholeSamplingRunMatches() {
   options.x_T = out(kind, "sample_x_T");
   options.count = options.x_T.size(0);
   options.noise = false;
+  options.denoise = kind != "toy";  // the toy script ends without the Tweedie step
   if (kind == "cond")
     options.condition =
         Condition::guided(out(kind, "shared_sample_label").item<int64_t>() + 1, 1.0);

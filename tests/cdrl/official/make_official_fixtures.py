@@ -13,6 +13,8 @@ Writes into OUT_DIR:
   cond.pth.tar                10-class conditional pair (one-hot over 11, index 0 = no class)
   uncond_outputs.safetensors  reference outputs of uncond.pth.tar (see "Tensor names")
   cond_outputs.safetensors    reference outputs of cond.pth.tar
+  toy.pth.tar                 2-D toy pair in toy_example.py's own layout (see "2-D toy pair")
+  toy_outputs.safetensors     reference outputs of toy.pth.tar
   manifest.json               configurations, parameter counts, file sizes, pickle globals
   cifar_full.pth.tar          (--full-cifar) the published CIFAR-10 shapes, random weights with
                               converged spectral-norm vectors (--published-size: also collected
@@ -24,7 +26,7 @@ Nothing here imports the authors' code: the modules below are this project's own
 shared/spec/OFFICIAL.md, checked fact by fact (key names and nesting, op order, GroupNorm eps,
 attention scale, label shift, level input, sampling constants) against the authors' repository
 AlvinZhuyx/CDRL (HEAD of 2025-03-10): models/ebm.py, models/ebm_cond.py, models/unet.py,
-models/unet_cond.py, main_uncond.py, main_cond.py.
+models/unet_cond.py, main_uncond.py, main_cond.py, and for the 2-D toy pair toy_example.py.
 
 Checkpoint layout (main_uncond.py / main_cond.py: train(), the `save_dict` passed to torch.save)
 ---------------------------------------------------------------------------------------------
@@ -157,7 +159,80 @@ shared_sample_label I64 [1]      7 (class index, 0-based; one-hot index 8)
 shared_sample_L{L}_proposal, shared_sample_L{L}_refined, shared_sample_L{L}_x_prev,
 shared_sample_output
 __metadata__: "config" (JSON of both networks' constructor arguments), "weights", "sampler",
-"guidance_w", "cdrl.data_crc32" (CRC-32 of the data section, decimal).
+"guidance_w", "checkpoint", "cdrl.data_crc32" (CRC-32 of the data section, decimal).
+
+2-D toy pair: toy.pth.tar, toy_outputs.safetensors (toy_example.py)
+-------------------------------------------------------------------
+Facts checked against toy_example.py (HEAD of 2025-03-10; line numbers of that file).
+Checkpoint (l. 581-591: `save_dict`, saved as ckpt/{counter}.pth.tar every n_save = 10000):
+  {pi_state_dict, p_state_dict, pi_ema_state_dict, p_ema_state_dict, pi_optimizer, p_optimizer}
+  in that order -- no lr schedulers (the script builds and steps two LambdaLR, l. 451-452,
+  566, 575, but does not save them).  The nets are not DDP-wrapped: keys WITHOUT "module.".
+* EMA: torch-ema 0.3, decay 0.9999 (l. 32-33, 445-446); shadows = raw + small noise as above.
+  collected_params None, as in the counter-0 checkpoint (saved before the first plot's
+  average_parameters(), l. 593-597); every later one (10000.pth.tar ...) holds a list, the
+  parameters store() copied at the previous plot.  Hence the inner folder "0.pth".
+* pi_optimizer Adam(lr pi_lr = 3e-6, betas (0.9, 0.999)), p_optimizer AdamW(lr p_lr = 1e-5,
+  wd 0) (l. 42-43, 448-449) after the counter-0 step: the LambdaLR warm-up left its marks in the
+  param groups (pi: lr 3e-10 = 3e-6 * 1/10000, p: lr 5.01e-7 = 1e-5 * 501/10000, initial_lr).
+* Storages tagged "cuda:0" except the optimizers' `step` tensors ("cpu"), as above.
+Networks (built at l. 440-441 with t_dim 128, e_n_layer 1, use_sn, act 'lrelu'; p_h_dim 64,
+p_n_layer 1):
+  level input   u = atan(exp(-clamp(lam, -20, 20)/2)) / (pi/2), sinusoid of 1000 u
+                (get_timestep_embedding, l. 77-87: the EBM's and the initializer's alike)
+  ebm_mlp       (l. 89-190) emb = temb_map2(lrelu(temb_map1(sinusoid_temb_dim))), width
+                4 temb_dim; h = module_list.0(y) (SN Linear 2 -> temb_dim); per level per block
+                (ResnetBlock): h' = conv1(lrelu(h)) + lrelu(temb_map(lrelu(emb)));
+                h' = conv2(lrelu(h')) * g (g [1, C]); h = h' + short_cut(h) (SN Linear where
+                channels change); out = sum_1 final_dense(relu(h)) -> [B] (final_dense
+                Linear(C, 1), no bias, no SN, default init).  Every other Linear is SN.
+  unet_mlp      (l. 194-257) t = temb_map.2(silu(temb_map.0(sinusoid_t_dim))) (width t_dim);
+                h = h1(x) (Linear 2 -> h_dim); per block (Unet_ResnetBlock): h' = conv1(silu(
+                norm1(h))); scale, shift = chunk(mlp.1(silu(t)), 2); h' = norm2(h')(1+scale)
+                + shift; h = conv2(silu(h')) + h (res_conv Identity); out = x + final_dense(
+                silu(h)) (Linear(h_dim, 2), no bias, zero-initialised like conv2).  norm1/norm2
+                are GroupNorm(32, h_dim, eps 1e-6) applied to [B, h_dim] vectors.
+Schedule (lambda, alpha_bar, r, beta, beta_tilde, m, proposal_std as above) with the toy's
+constants: sz_const = 1e-3 (l. 60), sz_mul = 1 (l. 49), Langevin_clip off (l. 50);
+  c_i = 1/sqrt(1 - sigmoid(lam_max)) at every level   (Langevin l. 292-294: `ct_square` is
+                                                        ones / sqrt(1 - coeff), not sigma_cum)
+  s2_i = 2e-3 c beta_i                                 (Langevin l. 295, `sz_square`)
+  anchor_i = 1e-3 c (i < T), 0 (i = T)                 (Langevin l. 299, `(1.0 - is_final)`)
+  (gen_samples' own `sz_square` = 1e-3 c beta_i, l. 337, feeds only its dead Tweedie branch.)
+Sampling (gen_samples l. 311-359 + Langevin l. 281-309), here with noise off (the script
+itself draws noise: p_with_noise = True, l. 47, and Langevin(..., with_noise=True), l. 347):
+for i = T..1, yhat = p(x_i; lam_i); K = 15 steps y <- y + 0.5 grad_y[pi(y; lam_{i-1})
+- anchor_i ||y - x_i||^2]; x_{i-1} = y_K / (sqrt(m_i) + 1e-8).  NO Tweedie step: its branch
+is `if i == -1` (l. 350), never true, so the output is x_0 itself.
+Weights: reduced sizes EBM temb_dim 32, ch_mult (1,2,2,2), 1 block per level (module_list.0 and
+4 blocks, the second with a short_cut), SN on; initializer t_dim 32, h_dim 64, n_layer 2.
+h_dim stays the published 64: with h_dim 32 every GroupNorm(32) group is one number, whose
+normalised value is rounding noise of x - mean(x) amplified by 1/sqrt(eps) = 1e3, i.e. norm1 and
+norm2 would return their bias plus implementation-dependent noise (~1e-4).  perturb() as above
+(unet conv2 and final_dense: a small random scale), final_dense of the EBM scaled by
+TOY_HEAD_SCALE = 0.25 (|grad_y pi| < 1e-2; top-level Langevin moves ~5e-2, the anchored levels'
+~0.2-0.35, mostly the anchor's pull), then one iteration shaped like the toy loop (pos forward
+in training mode, proposal with noise, Langevin with noise in eval mode, Adam/AdamW steps,
+LambdaLR steps) and two more training-mode EBM forwards: weight_u/weight_v after three power
+iterations.
+Sensitivity: a 1e-6 perturbation of x_T moves sample_output by up to ~3e-5 (the 2-channel
+GroupNorm groups are steep where a pair nearly ties).  The authors' own toy modules and
+Langevin (with .cuda() stubbed out, their float32 schedule) run on toy.pth.tar give every
+per-network output bitwise and land within 3e-6 of sample_output.
+
+toy_outputs.safetensors (B = 8, points uniform on the toy data's 8 squares, within +-8):
+schedule_* as above with the toy constants (c, s2, anchor as listed; no schedule_tweedie_s2),
+schedule_sz_const F64 [1] 1e-3;
+ebm_L{L}_y        [B,2]   sqrt(m_L) x_{L-1} of a noised data point
+ebm_L{L}_lambda   [B]     lam_{L-1} (gen_samples' `logsnr_s`, what Langevin gives pi)
+ebm_L{L}_emb      [B,4 temb_dim]   after temb_map2
+ebm_L{L}_pi, ebm_L{L}_grad, ebm_raw_L{L}_pi       as above (EMA weights + raw u/v; raw)
+init_L{L}_x       [B,2]   x_L;  init_L{L}_lambda [B]  lam_L
+init_L{L}_emb     [B,t_dim]        after temb_map
+init_L{L}_proposal, init_raw_L{L}_proposal        as above
+sample_x_T [B,2], sample_L{L}_proposal, sample_L{L}_refined, sample_L{L}_x_prev as above;
+sample_output     = sample_L1_x_prev (no Tweedie step)
+__metadata__ as above ("guidance_w": "none").
 """
 
 import argparse
@@ -835,33 +910,53 @@ def value_and_grad(fn, y):
     return v.detach(), g.detach()
 
 
-def sample_noise_off(pi, p, sched, x_T, label, null, out, prefix="sample"):
-    """gen_samples / gen_guided_samples with p_with_noise and with_noise off."""
+def sample_noise_off(pi, p, sched, x_T, label, null, out, prefix="sample", tweedie=True):
+    """gen_samples / gen_guided_samples with p_with_noise and with_noise off.  The anchor
+    coefficient is the schedule's (0 at the top level); tweedie=False (toy_example.py, whose
+    Tweedie branch never runs) makes the output x_0 itself."""
+    n = x_T.shape[0]
+    dims = list(range(1, x_T.dim()))
     x = x_T.clone()
     if prefix == "sample":
         out["sample_x_T"] = x_T.clone()
     for i in range(T_LEVELS, 0, -1):
-        lam_t, lam_s = full(sched["lambda"][i]), full(sched["lambda"][i - 1])
+        lam_t, lam_s = full(sched["lambda"][i], n), full(sched["lambda"][i - 1], n)
         final = i == T_LEVELS
         with torch.no_grad():
             y = proposal_fn(p, lam_t, label, null)(x)
         out[f"{prefix}_L{i}_proposal"] = y.clone()
         E = energy_fn(pi, lam_s, label, null)
-        anchor = 0.0 if final else ANCHOR_BASE * sched["c"][i]
+        anchor = 0.0 if final else sched["anchor"][i]
         x_i = x
         for _ in range(K_STEPS):
             y_var = y.detach().requires_grad_(True)
-            en = E(y_var) - torch.sum((y_var - x_i) ** 2, dim=[1, 2, 3]) * anchor
+            en = E(y_var) - torch.sum((y_var - x_i) ** 2, dim=dims) * anchor
             (g,) = torch.autograd.grad(en.sum(), [y_var])
             y = y.detach() + 0.5 * g
         out[f"{prefix}_L{i}_refined"] = y.clone()
         x = y / (math.sqrt(sched["m"][i]) + 1e-8)
         out[f"{prefix}_L{i}_x_prev"] = x.clone()
-    E0 = energy_fn(pi, full(sched["lambda"][0]), label, null)
+    if not tweedie:
+        out[f"{prefix}_output"] = x.clone()
+        return
+    E0 = energy_fn(pi, full(sched["lambda"][0], n), label, null)
     sqrt_m1 = math.sqrt(sched["m"][1])
     _, score = value_and_grad(lambda xx: E0(xx * sqrt_m1) / sched["tweedie_s2"], x)
     ab0 = sched["alpha_bar"][0]
     out[f"{prefix}_output"] = (x + (1.0 - ab0) * score) / math.sqrt(ab0)
+
+
+def level_inputs(x0, gen, sched):
+    """Per level i: (sqrt(m_i) x_{i-1}, x_i) noised from x0 with one eps for both (ALGORITHM.md
+    section 5, variance reduction)."""
+    inputs = {}
+    for i in range(1, T_LEVELS + 1):
+        eps = torch.randn(x0.shape, generator=gen)
+        ab, abp = sched["alpha_bar"][i], sched["alpha_bar"][i - 1]
+        x_i = math.sqrt(ab) * x0 + math.sqrt(1 - ab) * eps
+        x_prev = math.sqrt(abp) * x0 + math.sqrt(1 - abp) * eps
+        inputs[i] = (math.sqrt(sched["m"][i]) * x_prev, x_i)
+    return inputs
 
 
 def reference_outputs(pi_w, p_w, pi_ema, p_ema, sched, num_classes, seed):
@@ -878,13 +973,7 @@ def reference_outputs(pi_w, p_w, pi_ema, p_ema, sched, num_classes, seed):
         out["labels"] = labels
         out["labels_onehot_index"] = label.clone()
     x0 = smooth_images(gen, BATCH)
-    inputs = {}
-    for i in range(1, T_LEVELS + 1):
-        eps = torch.randn(x0.shape, generator=gen)
-        ab, abp = sched["alpha_bar"][i], sched["alpha_bar"][i - 1]
-        x_i = math.sqrt(ab) * x0 + math.sqrt(1 - ab) * eps
-        x_prev = math.sqrt(abp) * x0 + math.sqrt(1 - abp) * eps
-        inputs[i] = (math.sqrt(sched["m"][i]) * x_prev, x_i)
+    inputs = level_inputs(x0, gen, sched)
     x_T = torch.randn((BATCH,) + IMAGE, generator=gen)
 
     # Raw weights (and raw u/v), eval mode.
@@ -1058,6 +1147,270 @@ def build_cifar(out_dir, published_size=False):
     return path, ckpt, count(pi_w), count(p_w)
 
 
+# ----------------------------------------------------------------------------------------------
+# 2-D toy pair: toy_example.py (ebm_mlp, ResnetBlock, unet_mlp, Unet_ResnetBlock, Langevin,
+# gen_samples and its training loop)
+# ----------------------------------------------------------------------------------------------
+
+TOY_SZ_CONST = 1e-3  # sz_const: Langevin variance 2 sz_const c beta_i, anchor sz_const c
+TOY_BATCH = 8
+TOY_MUL = 4.0  # `mul`: the data's unit cells scaled by 4, points within +-8
+TOY_PI_LR, TOY_P_LR = 3e-6, 1e-5
+# final_dense (the EBM readout) is scaled so that Langevin moves stay moderate (docstring).
+TOY_HEAD_SCALE = 0.25
+# The 8 cells (i, j), i, j in -2..1, with i + j odd, of a 4x4 checkerboard: the toy data's squares.
+TOY_CELLS = [(i, j) for i in range(-2, 2) for j in range(-2, 2) if (i + j) % 2 == 1]
+
+TOY = {
+    "ebm": dict(temb_dim=32, ch_mult=(1, 2, 2, 2), n_blocks=1, in_channel=2, use_sn=True),
+    "initializer": dict(t_dim=32, h_dim=64, n_layer=2),
+    "seed": 4004, "first_name": "0.pth.tar",
+}
+
+
+class ToyEBMBlock(nn.Module):
+    """ResnetBlock of toy_example.py: Linear layers, gain g of shape [1, C]."""
+
+    def __init__(self, cin, cout, emb_width, use_sn=True):
+        super().__init__()
+        self.conv1 = maybe_sn(nn.Linear(cin, cout), use_sn)
+        self.conv2 = maybe_sn(nn.Linear(cout, cout), use_sn)
+        self.temb_map = maybe_sn(nn.Linear(emb_width, cout), use_sn)
+        self.g = nn.Parameter(torch.ones(1, cout))
+        if cin != cout:
+            self.short_cut = maybe_sn(nn.Linear(cin, cout), use_sn)
+        else:
+            self.short_cut = nn.Identity()
+
+    def forward(self, x, emb):
+        h = self.conv1(lrelu(x)) + lrelu(self.temb_map(lrelu(emb)))
+        h = self.conv2(lrelu(h)) * self.g
+        return h + self.short_cut(x)
+
+
+class ToyEBM(nn.Module):
+    """ebm_mlp of toy_example.py (act_fn 'lrelu', add_q off): pi(y; lam) -> [B]."""
+
+    def __init__(self, temb_dim=128, ch_mult=(1, 2, 2, 2), n_blocks=1, in_channel=2, use_sn=True):
+        super().__init__()
+        self.temb_dim = temb_dim
+        emb_width = 4 * temb_dim
+        self.temb_map1 = maybe_sn(nn.Linear(temb_dim, emb_width), use_sn)
+        self.temb_map2 = maybe_sn(nn.Linear(emb_width, emb_width), use_sn)
+        layers = [maybe_sn(nn.Linear(in_channel, temb_dim), use_sn)]
+        cin = temb_dim
+        for mult in ch_mult:
+            for _ in range(n_blocks):
+                layers.append(ToyEBMBlock(cin, temb_dim * mult, emb_width, use_sn))
+                cin = temb_dim * mult
+        self.module_list = nn.ModuleList(layers)
+        self.final_dense = nn.Linear(cin, 1, bias=False)
+
+    def embed(self, lam):
+        emb = ebm_sinusoid(level_input(lam), self.temb_dim)
+        return self.temb_map2(lrelu(self.temb_map1(emb)))
+
+    def forward(self, y, lam):
+        emb = self.embed(lam)
+        h = self.module_list[0](y)
+        for block in self.module_list[1:]:
+            h = block(h, emb)
+        return torch.sum(self.final_dense(F.relu(h)), dim=1)
+
+
+class ToyInitBlock(nn.Module):
+    """Unet_ResnetBlock of toy_example.py: GroupNorm(32) on [B, C] vectors, Linear layers."""
+
+    def __init__(self, dim, dim_out, t_dim):
+        super().__init__()
+        self.norm1 = nn.GroupNorm(32, dim, eps=1e-6)
+        self.norm2 = nn.GroupNorm(32, dim_out, eps=1e-6)
+        self.conv1 = nn.Linear(dim, dim_out)
+        self.conv2 = nn.Linear(dim_out, dim_out)
+        with torch.no_grad():
+            self.conv2.weight.zero_()
+        self.mlp = nn.Sequential(nn.SiLU(), nn.Linear(t_dim, 2 * dim_out))
+        self.res_conv = nn.Linear(dim, dim_out) if dim != dim_out else nn.Identity()
+
+    def forward(self, x, t):
+        h = self.conv1(F.silu(self.norm1(x)))
+        scale, shift = self.mlp(t).chunk(2, dim=1)
+        h = self.norm2(h) * (1.0 + scale) + shift
+        return self.conv2(F.silu(h)) + self.res_conv(x)
+
+
+class ToyInitializer(nn.Module):
+    """unet_mlp of toy_example.py: p(x; lam) = x + final_dense(silu(blocks(h1(x)))) -> [B, 2]."""
+
+    def __init__(self, t_dim=128, h_dim=64, n_layer=1):
+        super().__init__()
+        self.t_dim = t_dim
+        self.h1 = nn.Linear(2, h_dim)
+        self.temb_map = nn.Sequential(nn.Linear(t_dim, t_dim), nn.SiLU(), nn.Linear(t_dim, t_dim))
+        self.final_dense = nn.Linear(h_dim, 2, bias=False)
+        with torch.no_grad():
+            self.final_dense.weight.zero_()
+        self.module_list = nn.ModuleList([ToyInitBlock(h_dim, h_dim, t_dim)
+                                          for _ in range(n_layer)])
+
+    def embed(self, lam):
+        return self.temb_map(ebm_sinusoid(level_input(lam), self.t_dim))
+
+    def forward(self, x, lam):
+        t = self.embed(lam)
+        h = self.h1(x)
+        for block in self.module_list:
+            h = block(h, t)
+        return x + self.final_dense(F.silu(h))
+
+
+def make_toy_schedule():
+    """The image schedule with toy_example.py's constants: c_i = 1/sqrt(1 - sigmoid(lam_max))
+    at every level (`ct_square`), s2_i = 2 sz_const c beta_i, anchor_i = sz_const c (i < T)."""
+    s = make_schedule()
+    del s["tweedie_s2"]
+    coeff = 1.0 / (1.0 + math.exp(-LAMBDA_MAX))
+    c = 1.0 / math.sqrt(1.0 - coeff)
+    for i in range(1, T_LEVELS + 1):
+        s["c"][i] = c
+        s["s2"][i] = 2.0 * TOY_SZ_CONST * c * s["beta"][i]
+        s["anchor"][i] = TOY_SZ_CONST * c if i < T_LEVELS else 0.0
+    return s
+
+
+def toy_points(gen, n):
+    """Uniform points on the toy data's 8 squares (side TOY_MUL, within +-2 TOY_MUL)."""
+    cell = torch.randint(0, len(TOY_CELLS), (n,), generator=gen)
+    corner = torch.tensor(TOY_CELLS, dtype=torch.float32)[cell]
+    return (corner + torch.rand((n, 2), generator=gen)) * TOY_MUL
+
+
+def toy_training_step(pi, p, pi_opt, p_opt, pi_sched, p_sched, sched, gen, n=32):
+    """One iteration shaped like toy_example.py's loop (its Langevin with noise in the middle),
+    then two more training-mode EBM forwards: spectral-norm u/v after three power iterations."""
+    x0 = toy_points(gen, n)
+    levels = [int(i) for i in torch.randint(1, T_LEVELS + 1, (n,), generator=gen)]
+
+    def col(key, shift=0):
+        return torch.tensor([sched[key][i - shift] for i in levels], dtype=torch.float32)
+
+    lam_t, lam_s = col("lambda"), col("lambda", 1)
+    ab_t = torch.sigmoid(lam_t.double()).float()[:, None]
+    ab_s = torch.sigmoid(lam_s.double()).float()[:, None]
+    m, beta = col("m")[:, None], col("beta")[:, None]
+    eps = torch.randn(x0.shape, generator=gen)
+    xt = ab_t.sqrt() * x0 + (1 - ab_t).sqrt() * eps
+    xs = ab_s.sqrt() * x0 + (1 - ab_s).sqrt() * eps
+    weight = math.sqrt(sched["beta"][1]) / beta.sqrt()[:, 0]  # pi_loss_weight
+    pi_opt.zero_grad()
+    p_opt.zero_grad()
+    pi.train()
+    pos = pi(xs * m.sqrt(), lam_s)  # power iteration 1
+    p.train()
+    prop = p(xt, lam_t) + (col("beta_tilde")[:, None] * m).sqrt() * torch.randn(
+        xt.shape, generator=gen)
+    pi.eval()
+    y = prop.detach()
+    anchor, s2 = col("anchor")[:, None], col("s2")[:, None]
+    for _ in range(K_STEPS):
+        y_var = y.requires_grad_(True)
+        en = pi(y_var, lam_s) - torch.sum((y_var - xt) ** 2, dim=1) * anchor[:, 0]
+        (g,) = torch.autograd.grad(en.sum(), [y_var])
+        y = (y.detach() + 0.5 * g + s2.sqrt() * torch.randn(y.shape, generator=gen)).detach()
+    y = y / (m.sqrt() + 1e-8)
+    neg = pi(y * m.sqrt(), lam_s)
+    ((neg * weight).mean() - (pos * weight).mean()).backward()
+    torch.nn.utils.clip_grad_norm_(pi.parameters(), max_norm=1.0)
+    pi_opt.step()
+    pi_sched.step()
+    ((y * m.sqrt() - prop) ** 2).sum(dim=1).mean().backward()
+    torch.nn.utils.clip_grad_norm_(p.parameters(), max_norm=1.0)
+    p_opt.step()
+    p_sched.step()
+    pi.train()
+    with torch.no_grad():
+        pi(xs * m.sqrt(), lam_s)  # power iterations 2 and 3
+        pi(y * m.sqrt(), lam_s)
+    pi.eval()
+    p.eval()
+
+
+def toy_reference_outputs(pi, p, pi_ema, p_ema, sched, seed):
+    pi.eval()
+    p.eval()
+    B = TOY_BATCH
+    gen = torch.Generator().manual_seed(seed)
+    out = {}
+    x0 = toy_points(gen, B)
+    inputs = level_inputs(x0, gen, sched)
+    x_T = torch.randn((B, 2), generator=gen)
+
+    with torch.no_grad():  # raw weights (and raw u/v), eval mode
+        for i in range(1, T_LEVELS + 1):
+            y, x_i = inputs[i]
+            out[f"ebm_raw_L{i}_pi"] = pi(y, full(sched["lambda"][i - 1], B))
+            out[f"init_raw_L{i}_proposal"] = p(x_i, full(sched["lambda"][i], B))
+
+    with ema_weights(pi, pi_ema["shadow_params"]), ema_weights(p, p_ema["shadow_params"]):
+        for i in range(1, T_LEVELS + 1):
+            y, x_i = inputs[i]
+            lam_s, lam_t = full(sched["lambda"][i - 1], B), full(sched["lambda"][i], B)
+            out[f"ebm_L{i}_y"] = y
+            out[f"ebm_L{i}_lambda"] = lam_s
+            out[f"init_L{i}_x"] = x_i
+            out[f"init_L{i}_lambda"] = lam_t
+            with torch.no_grad():
+                out[f"ebm_L{i}_emb"] = pi.embed(lam_s)
+                out[f"init_L{i}_emb"] = p.embed(lam_t)
+                out[f"init_L{i}_proposal"] = p(x_i, lam_t)
+            out[f"ebm_L{i}_pi"], out[f"ebm_L{i}_grad"] = value_and_grad(
+                lambda yy: pi(yy, lam_s), y)
+        sample_noise_off(pi, p, sched, x_T, None, None, out, tweedie=False)
+
+    out["schedule_lambda_f32_authors"] = authors_lambda_f32()
+    for key in ("lambda", "alpha_bar", "r", "beta", "beta_tilde", "m", "c", "s2", "anchor",
+                "proposal_std"):
+        out[f"schedule_{key}"] = torch.tensor(sched[key], dtype=torch.float64)
+    out["schedule_T_K"] = torch.tensor([T_LEVELS, K_STEPS], dtype=torch.int64)
+    out["schedule_lambda_min_max"] = torch.tensor([LAMBDA_MIN, LAMBDA_MAX], dtype=torch.float64)
+    out["schedule_sz_const"] = torch.tensor([TOY_SZ_CONST], dtype=torch.float64)
+    for k, v in out.items():
+        assert torch.isfinite(v.double()).all(), k
+    return out
+
+
+def build_toy(out_dir, sched):
+    """toy.pth.tar in toy_example.py's save_dict layout, and its reference outputs."""
+    cfg = TOY
+    torch.manual_seed(cfg["seed"])
+    gen = torch.Generator().manual_seed(cfg["seed"] + 1)
+    pi = ToyEBM(**cfg["ebm"])
+    p = ToyInitializer(**cfg["initializer"])
+    perturb(pi, gen)
+    perturb(p, gen)
+    with torch.no_grad():
+        pi.final_dense.weight.mul_(TOY_HEAD_SCALE)
+    pi_opt = torch.optim.Adam(pi.parameters(), lr=TOY_PI_LR, betas=(0.9, 0.999))
+    p_opt = torch.optim.AdamW(p.parameters(), lr=TOY_P_LR, betas=(0.9, 0.999), weight_decay=0.0)
+    p_sched = torch.optim.lr_scheduler.LambdaLR(p_opt, lr_lambda=lr_lambda_p, last_epoch=-1)
+    pi_sched = torch.optim.lr_scheduler.LambdaLR(pi_opt, lr_lambda=lr_lambda_pi, last_epoch=-1)
+    toy_training_step(pi, p, pi_opt, p_opt, pi_sched, p_sched, sched, gen)
+    pi_ema = ema_state(pi, gen, 0.05, False)
+    p_ema = ema_state(p, gen, 0.05, False)
+    ckpt = {  # no schedulers: the toy script's save_dict leaves them out
+        "pi_state_dict": pi.state_dict(),
+        "p_state_dict": p.state_dict(),
+        "pi_ema_state_dict": pi_ema,
+        "p_ema_state_dict": p_ema,
+        "pi_optimizer": pi_opt.state_dict(),
+        "p_optimizer": p_opt.state_dict(),
+    }
+    path = os.path.join(out_dir, "toy.pth.tar")
+    save_published(ckpt, path, cfg["first_name"], optimizer_cpu_ptrs(pi_opt, p_opt))
+    outputs = toy_reference_outputs(pi, p, pi_ema, p_ema, sched, cfg["seed"] + 2)
+    return path, ckpt, outputs, pi, p
+
+
 def key_listing(title, ckpt):
     lines = [f"## {title}"]
     for part in ("pi_state_dict", "p_state_dict"):
@@ -1079,12 +1432,61 @@ def key_listing(title, ckpt):
         lines.append(f"### {part}: {len(st)} state entries "
                      f"{sorted(first.keys())}; param_groups[0] {g}")
     for part in ("pi_lr_scheduler", "p_lr_scheduler"):
-        lines.append(f"### {part}: {ckpt[part]}")
+        if part in ckpt:  # toy.pth.tar has none
+            lines.append(f"### {part}: {ckpt[part]}")
     return lines
 
 
 def jsonable(cfg):
     return {k: list(v) if isinstance(v, tuple) else v for k, v in cfg.items()}
+
+
+def record_fixture(out_dir, name, cfg, path, ckpt, outputs, pi_w, p_w, meta, manifest, listing,
+                   t0):
+    """Writes NAME_outputs.safetensors, checks the archive and records it in the manifest."""
+    meta = dict(meta)
+    meta["config"] = json.dumps({"ebm": jsonable(cfg["ebm"]),
+                                 "initializer": jsonable(cfg["initializer"])}, sort_keys=True)
+    meta["checkpoint"] = os.path.basename(path)
+    out_path = os.path.join(out_dir, name + "_outputs.safetensors")
+    write_safetensors(out_path, outputs, meta)
+    back, back_meta = read_safetensors(out_path)
+    assert set(back) == set(outputs) and back_meta["config"] == meta["config"]
+    for k, v in outputs.items():
+        assert torch.equal(back[k], v.detach().cpu()), k
+    info = inspect_archive(path)
+    allowed = {".".join(g) for g in ALLOWED_GLOBALS}
+    assert set(info["globals"]) <= allowed, info["globals"]
+    assert info["pkl_has_cuda0"] and info["folder_differs_from_stem"], info
+    assert info["top_keys"] == list(ckpt.keys()), info["top_keys"]
+    # The checkpoint loads back (CPU) and the EMA shadows zip onto the state-dict keys.
+    loaded = torch.load(path, map_location="cpu")
+    for net in ("pi", "p"):
+        keys = [k for k in loaded[f"{net}_state_dict"]
+                if not k.endswith(("weight_u", "weight_v"))]
+        shadows = loaded[f"{net}_ema_state_dict"]["shadow_params"]
+        assert len(keys) == len(shadows)
+        for k, s in zip(keys, shadows):
+            assert loaded[f"{net}_state_dict"][k].shape == s.shape, k
+    sample = outputs["sample_output"]
+    manifest["fixtures"][name] = {
+        "checkpoint": os.path.basename(path),
+        "outputs": os.path.basename(out_path),
+        "config": {"ebm": jsonable(cfg["ebm"]), "initializer": jsonable(cfg["initializer"])},
+        "params": {"pi": count(pi_w), "p": count(p_w)},
+        "archive": info,
+        "outputs_size_bytes": os.path.getsize(out_path),
+        "outputs_tensors": len(outputs),
+        "sample_output_abs_max": float(sample.abs().max()),
+        "seconds": round(time.time() - t0, 2),
+    }
+    listing += key_listing(f"{os.path.basename(path)} ({info['archive_folder']}/ inside)",
+                           ckpt) + [""]
+    print(f"{name}: pi {count(pi_w)} params, p {count(p_w)} params; "
+          f"{info['size_bytes']} B checkpoint, {os.path.getsize(out_path)} B outputs; "
+          f"|sample| max {float(sample.abs().max()):.3f}; {time.time() - t0:.1f} s")
+    print(f"  archive folder {info['archive_folder']!r}, locations "
+          f"{info['storage_locations']}, globals {info['globals']}")
 
 
 def main():
@@ -1098,6 +1500,7 @@ def main():
     os.makedirs(args.out_dir, exist_ok=True)
     torch.set_num_threads(1)  # reduction order fixed: byte-identical reruns
     sched = make_schedule()
+    toy_sched = make_toy_schedule()
     manifest = {"torch": torch.__version__, "fixtures": {}}
     listing = []
     t_start = time.time()
@@ -1105,51 +1508,25 @@ def main():
         t0 = time.time()
         path, ckpt, outputs, pi_w, p_w = build_reduced(name, cfg, args.out_dir, sched)
         meta = {
-            "config": json.dumps({"ebm": jsonable(cfg["ebm"]),
-                                  "initializer": jsonable(cfg["initializer"])}, sort_keys=True),
             "weights": "EMA shadow_params copied into the parameters, raw weight_u/weight_v, "
                        "eval mode (raw_* tensors: raw weights)",
             "sampler": f"T={T_LEVELS} K={K_STEPS} lambda=[{LAMBDA_MIN},{LAMBDA_MAX}] noise off",
             "guidance_w": str(GUIDE_W) if cfg["ebm"]["num_classes"] else "none",
-            "checkpoint": os.path.basename(path),
         }
-        out_path = os.path.join(args.out_dir, name + "_outputs.safetensors")
-        write_safetensors(out_path, outputs, meta)
-        back, back_meta = read_safetensors(out_path)
-        assert set(back) == set(outputs) and back_meta["config"] == meta["config"]
-        for k, v in outputs.items():
-            assert torch.equal(back[k], v.detach().cpu()), k
-        info = inspect_archive(path)
-        allowed = {".".join(g) for g in ALLOWED_GLOBALS}
-        assert set(info["globals"]) <= allowed, info["globals"]
-        assert info["pkl_has_cuda0"] and info["folder_differs_from_stem"], info
-        # The checkpoint loads back (CPU) and the EMA shadows zip onto the state-dict keys.
-        loaded = torch.load(path, map_location="cpu")
-        for net in ("pi", "p"):
-            keys = [k for k in loaded[f"{net}_state_dict"]
-                    if not k.endswith(("weight_u", "weight_v"))]
-            shadows = loaded[f"{net}_ema_state_dict"]["shadow_params"]
-            assert len(keys) == len(shadows)
-            for k, s in zip(keys, shadows):
-                assert loaded[f"{net}_state_dict"][k].shape == s.shape, k
-        sample = outputs["sample_output"]
-        manifest["fixtures"][name] = {
-            "checkpoint": os.path.basename(path),
-            "outputs": os.path.basename(out_path),
-            "config": {"ebm": jsonable(cfg["ebm"]), "initializer": jsonable(cfg["initializer"])},
-            "params": {"pi": count(pi_w), "p": count(p_w)},
-            "archive": info,
-            "outputs_size_bytes": os.path.getsize(out_path),
-            "outputs_tensors": len(outputs),
-            "sample_output_abs_max": float(sample.abs().max()),
-            "seconds": round(time.time() - t0, 2),
-        }
-        listing += key_listing(f"{name}.pth.tar ({info['archive_folder']}/ inside)", ckpt) + [""]
-        print(f"{name}: pi {count(pi_w)} params, p {count(p_w)} params; "
-              f"{info['size_bytes']} B checkpoint, {os.path.getsize(out_path)} B outputs; "
-              f"|sample| max {float(sample.abs().max()):.3f}; {time.time() - t0:.1f} s")
-        print(f"  archive folder {info['archive_folder']!r}, locations "
-              f"{info['storage_locations']}, globals {info['globals']}")
+        record_fixture(args.out_dir, name, cfg, path, ckpt, outputs, pi_w, p_w, meta, manifest,
+                       listing, t0)
+    t0 = time.time()
+    path, ckpt, outputs, pi, p = build_toy(args.out_dir, toy_sched)
+    meta = {
+        "weights": "EMA shadow_params copied into the parameters, raw weight_u/weight_v, "
+                   "eval mode (raw_* tensors: raw weights)",
+        "sampler": f"toy_example.py: T={T_LEVELS} K={K_STEPS} lambda=[{LAMBDA_MIN},{LAMBDA_MAX}] "
+                   f"sz_const={TOY_SZ_CONST} c=1/sqrt(1-sigmoid(lambda_max)) noise off, "
+                   "no Tweedie step",
+        "guidance_w": "none",
+    }
+    record_fixture(args.out_dir, "toy", TOY, path, ckpt, outputs, pi, p, meta, manifest, listing,
+                   t0)
     if args.full_cifar:
         t0 = time.time()
         path, ckpt, n_pi, n_p = build_cifar(args.out_dir, args.published_size)
