@@ -13,13 +13,13 @@
 
 namespace {
 
-// The bundled default: next to the installed program's share folder, else in the source tree.
-QString defaultCheckpoint() {
+// The bundled models: next to the installed program's share folder, else in the source tree.
+QString bundledModels() {
   const QString app_dir = QCoreApplication::applicationDirPath();
   for (const QString& candidate :
-       {app_dir + "/../share/cdrl-studio/models/fmnist-tiny.safetensors",
-        QStringLiteral(CDRL_SOURCE_MODELS_DIR "/fmnist-tiny.safetensors")})
-    if (QFileInfo::exists(candidate)) return QDir::cleanPath(candidate);
+       {app_dir + "/../share/cdrl-studio/models", QStringLiteral(CDRL_SOURCE_MODELS_DIR)})
+    if (QFileInfo::exists(candidate + "/fmnist-tiny.safetensors"))
+      return QDir::cleanPath(candidate);
   return {};
 }
 
@@ -50,7 +50,11 @@ int main(int argc, char** argv) {
   cdrl::studio::MainWindow window;
   window.show();
   const QStringList args = parser.positionalArguments();
-  const QString path = args.isEmpty() ? defaultCheckpoint() : args.first();
+  const QString models = bundledModels();
+  if (!models.isEmpty()) window.setExamples(models);
+  const QString path = args.isEmpty()
+                           ? (models.isEmpty() ? QString() : models + "/fmnist-tiny.safetensors")
+                           : args.first();
   if (!path.isEmpty()) window.openCheckpoint(path);
   if (parser.isSet(tab) && !window.showView(parser.value(tab))) {
     std::fprintf(stderr, "--view: '%s' is not sampling, training or ood\n",

@@ -14,6 +14,7 @@
 #include <QCloseEvent>
 #include <QDialog>
 #include <QDialogButtonBox>
+#include <QDir>
 #include <QDragEnterEvent>
 #include <QDropEvent>
 #include <QFileDialog>
@@ -22,6 +23,7 @@
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QLineEdit>
+#include <QMap>
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QMimeData>
@@ -162,6 +164,8 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   m_saveImported->setToolTip(tr("Keep the conversion of the authors' file, so it opens at once"));
   m_saveImported->setEnabled(false);
   m_recentMenu = file->addMenu(tr("Open &recent"));
+  m_examplesMenu = file->addMenu(tr("E&xamples"));
+  m_examplesMenu->setEnabled(false);
   file->addSeparator();
   // Each export asks for a place and reports failure in the status bar.
   auto exporter = [this](const QString& title, const QString& name, bool folder,
@@ -345,6 +349,33 @@ void MainWindow::rebuildRecentMenu() {
   for (const QString& path : recentFiles())
     m_recentMenu->addAction(path, this, [this, path] { openCheckpoint(path); });
   m_recentMenu->setEnabled(!m_recentMenu->isEmpty());
+}
+
+void MainWindow::setExamples(const QString& dir) {
+  // What each bundled model is for (docs/models.md); other files are listed by name.
+  static const QMap<QString, QString> kAbout = {
+      {"fmnist-tiny", tr("Fashion-MNIST, class-conditional: guidance by class")},
+      {"faces-tiny", tr("Faces with CelebA's attributes: compose Male, Smiling, Young…")},
+      {"shapes-tiny", tr("Shapes, attribute-conditional: compose shape, colour, size")},
+      {"toy2d", tr("2-D eight Gaussians: the energy landscape")}};
+  m_examplesMenu->clear();
+  const auto files = QDir(dir).entryInfoList({"*.safetensors"}, QDir::Files, QDir::Name);
+  for (const QFileInfo& file : files) {
+    const QString name = file.completeBaseName();
+    if (name.endsWith("-classifier")) continue;  // the judges of `cdrl eval`, not models
+    const QString path = file.absoluteFilePath();
+    QAction* action = m_examplesMenu->addAction(
+        kAbout.contains(name) ? QString("%1 — %2").arg(name, kAbout.value(name)) : name, this,
+        [this, path] { openCheckpoint(path); });
+    action->setData(path);
+  }
+  m_examplesMenu->setEnabled(!m_examplesMenu->isEmpty());
+}
+
+QStringList MainWindow::examples() const {
+  QStringList paths;
+  for (const QAction* action : m_examplesMenu->actions()) paths << action->data().toString();
+  return paths;
 }
 
 void MainWindow::dragEnterEvent(QDragEnterEvent* event) {

@@ -40,6 +40,9 @@ class MainWindow : public QMainWindow {
   // Scores images or folders in the OOD view (as dropping them there does).
   void scoreImages(const QStringList& paths);
   QStringList recentFiles() const;
+  // Lists the bundled models in `dir` under File > Examples (classifiers left out).
+  void setExamples(const QString& dir);
+  QStringList examples() const;  // the listed files
   bool hasModel() const { return m_hasModel; }
   bool isSampling() const { return m_sampling; }
   // The 2-D models' view (null until one is opened, or without OpenGL).
@@ -109,6 +112,7 @@ class MainWindow : public QMainWindow {
   std::optional<RunRecord> m_pendingRecord;  // applied once its checkpoint has loaded
   QList<QAction*> m_exportActions;
   QAction* m_saveImported = nullptr;  // enabled for models imported from the authors' format
+  QMenu* m_examplesMenu = nullptr;    // File > Examples: the bundled models
   QStringList m_pendingScores;        // --score paths waiting for the model
   QString m_opening;                  // the checkpoint being opened
 

@@ -9,11 +9,14 @@
 #include "main_window.h"
 #include "test_support.h"
 
+#include <QAction>
 #include <QCheckBox>
 #include <QComboBox>
 #include <QDoubleSpinBox>
+#include <QFileInfo>
 #include <QLabel>
 #include <QMimeData>
+#include <QPlainTextEdit>
 #include <QPushButton>
 #include <QSettings>
 #include <QSlider>
@@ -229,6 +232,25 @@ class TestStudioSampling : public QObject {
     refused.ignore();
     QApplication::sendEvent(&w, &refused);
     QVERIFY(!refused.isAccepted());
+  }
+
+  // File > Examples lists the bundled models (not the classifiers) and opens the one chosen.
+  void examplesMenuOpensTheBundledModels() {
+    MainWindow w;
+    w.setExamples(CDRL_SOURCE_MODELS_DIR);
+    QStringList names;
+    for (const QString& path : w.examples()) names << QFileInfo(path).completeBaseName();
+    QVERIFY2(names.contains("fmnist-tiny") && names.contains("toy2d"), qPrintable(names.join(",")));
+    for (const QString& name : names) QVERIFY2(!name.endsWith("classifier"), qPrintable(name));
+    QAction* toy = nullptr;
+    for (QAction* action : w.findChildren<QAction*>())
+      if (action->data().toString().endsWith("/toy2d.safetensors")) toy = action;
+    QVERIFY(toy);
+    QVERIFY(toy->text().contains("eight Gaussians"));
+    QSignalSpy loaded(&w, &MainWindow::modelLoaded);
+    toy->trigger();
+    QVERIFY(loaded.wait(30000));
+    QVERIFY(child<QPlainTextEdit>(w, "modelPanel")->toPlainText().contains("toy:8gaussians"));
   }
 
   void aBadCheckpointShowsAnError() {
