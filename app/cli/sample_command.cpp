@@ -13,6 +13,8 @@
 
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
+#include <utility>
 
 namespace cdrl::cli {
 
@@ -53,6 +55,15 @@ void run(const SampleArgs& a) {
   const ModelConfig& config = model->config();
 
   // Refuse outputs that cannot be written before any sampling time is spent.
+  for (const auto& [flag, path] : {std::pair<const char*, const std::string&>{"-o", a.out},
+                                   {"--strip", a.strip},
+                                   {"--csv", a.csv},
+                                   {"--tensors", a.tensors}}) {
+    std::error_code error;
+    if (!path.empty() && std::filesystem::equivalent(path, a.checkpoint, error))
+      throw std::runtime_error(std::string(flag) + " " + path +
+                               " is the input checkpoint; choose another file");
+  }
   if (!a.csv.empty() && config.isImage())
     throw std::runtime_error("--csv is for 2-D point models; use --images");
   if (!a.images.empty() && !config.isImage())
@@ -135,7 +146,8 @@ void addSampleCommand(CLI::App& app) {
   cmd->add_flag("--raw", a->raw, "Use the raw weights instead of the EMA weights");
   cmd->add_flag("--no-noise", a->no_noise, "Turn off proposal and Langevin noise");
   cmd->add_flag("--no-denoise", a->no_denoise, "Skip the final Tweedie denoising step");
-  cmd->add_option("--class", a->label, "Class index for a class-conditional model");
+  cmd->add_option("--class", a->label, "Class index for a class-conditional model")
+      ->check(CLI::NonNegativeNumber);
   cmd->add_option("--guidance", a->guidance, "Classifier-free guidance weight w (with --class)")
       ->capture_default_str();
   cmd->add_option(

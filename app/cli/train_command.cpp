@@ -5,6 +5,7 @@
 #include "data/data_source.h"
 #include "progress.h"
 
+#include <array>
 #include <atomic>
 #include <csignal>
 #include <cstdio>
@@ -14,6 +15,24 @@ namespace cdrl::cli {
 namespace {
 
 std::atomic<bool> g_interrupted{false};
+
+// While alive, SIGINT, SIGTERM and SIGHUP set g_interrupted instead of ending the program.
+class SignalsStop {
+ public:
+  SignalsStop() {
+    for (size_t k = 0; k < kSignals.size(); ++k)
+      m_previous[k] = std::signal(kSignals[k], [](int) { g_interrupted = true; });
+  }
+  ~SignalsStop() {
+    for (size_t k = 0; k < kSignals.size(); ++k) std::signal(kSignals[k], m_previous[k]);
+  }
+  SignalsStop(const SignalsStop&) = delete;
+  SignalsStop& operator=(const SignalsStop&) = delete;
+
+ private:
+  static constexpr std::array<int, 3> kSignals{SIGINT, SIGTERM, SIGHUP};
+  std::array<void (*)(int), 3> m_previous{};
+};
 
 void run(const TrainRequest& request) {
   TrainingSetup setup = prepareTraining(request);
@@ -27,8 +46,10 @@ void run(const TrainRequest& request) {
       static_cast<long long>(trainer.stepsDone()), static_cast<long long>(options.steps),
       static_cast<long long>(options.batch));
 
+  // SIGINT (Ctrl-C), SIGTERM (kill, schedulers) and SIGHUP (a closed terminal) all stop at the next
+  // step boundary with the checkpoint saved.
   g_interrupted = false;
-  auto previous = std::signal(SIGINT, [](int) { g_interrupted = true; });
+  SignalsStop stop;
   Progress progress(trainer.stepsDone(), options.steps);
   RunEnd end = RunEnd::Finished;
   try {
@@ -37,13 +58,11 @@ void run(const TrainRequest& request) {
                                       Progress::number(stats.loss_init));
     });
   } catch (const DivergedError& e) {
-    std::signal(SIGINT, previous);
     progress.finish();
     throw CommandExit(kExitDiverged, std::string("error: ") + e.what() +
                                          "; the last good checkpoint is kept at " +
                                          setup.checkpoint_path);
   }
-  std::signal(SIGINT, previous);
   progress.finish();
   if (end == RunEnd::Stopped)
     throw CommandExit(kExitCancelled, "interrupted at step " + std::to_string(trainer.stepsDone()) +

@@ -10,6 +10,7 @@
 #include <QTimer>
 
 #include <cstdio>
+#include <tuple>
 
 namespace {
 
@@ -23,27 +24,52 @@ QString bundledModels() {
   return {};
 }
 
+// The command line, declared once: parsed before the GUI starts (so --help and --version need no
+// display) and again by the application.
+struct Options {
+  QCommandLineParser parser;
+  QCommandLineOption follow{"follow", "Show the training view following a run folder", "dir"};
+  QCommandLineOption screenshot{
+      "screenshot", "Save the window as a PNG after --screenshot-delay ms, then quit", "png"};
+  QCommandLineOption delay{"screenshot-delay", "Milliseconds before --screenshot (8000)", "ms",
+                           "8000"};
+  QCommandLineOption tab{"view", "View to show first: sampling, training or ood", "name"};
+  QCommandLineOption score{"score", "Score an image or folder in the OOD view (repeatable)",
+                           "path"};
+
+  Options() {
+    parser.setApplicationDescription("CDRL Studio: sample and explore CDRL energy-based models");
+    parser.addHelpOption();
+    parser.addVersionOption();
+    parser.addPositionalArgument("checkpoint",
+                                 "Checkpoint to open: .safetensors, or the authors' .pth.tar "
+                                 "(default: the bundled model)");
+    parser.addOptions({follow, screenshot, delay, tab, score});
+  }
+};
+
+void setNames() {
+  QCoreApplication::setApplicationName("cdrl-studio");
+  QCoreApplication::setOrganizationName("cdrl");
+  QCoreApplication::setApplicationVersion("0.1.0");
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
+  {
+    // Without a display: --help, --version and bad options are answered here (process() exits).
+    QCoreApplication console(argc, argv);
+    setNames();
+    Options options;
+    options.parser.process(console);
+  }
   QApplication app(argc, argv);
-  QApplication::setApplicationName("cdrl-studio");
-  QApplication::setOrganizationName("cdrl");
-  QApplication::setApplicationVersion("0.1.0");
-  QCommandLineParser parser;
-  parser.setApplicationDescription("CDRL Studio: sample and explore CDRL energy-based models");
-  parser.addHelpOption();
-  parser.addVersionOption();
-  parser.addPositionalArgument("checkpoint", "Checkpoint to open (default: the bundled model)");
-  const QCommandLineOption follow("follow", "Show the training view following a run folder", "dir");
-  const QCommandLineOption screenshot(
-      "screenshot", "Save the window as a PNG after --screenshot-delay ms, then quit", "png");
-  const QCommandLineOption delay("screenshot-delay", "Milliseconds before --screenshot (8000)",
-                                 "ms", "8000");
-  const QCommandLineOption tab("view", "View to show first: sampling, training or ood", "name");
-  const QCommandLineOption score("score", "Score an image or folder in the OOD view (repeatable)",
-                                 "path");
-  parser.addOptions({follow, screenshot, delay, tab, score});
+  setNames();
+  Options options;
+  QCommandLineParser& parser = options.parser;
+  const auto& [follow, screenshot, delay, tab, score] =
+      std::tie(options.follow, options.screenshot, options.delay, options.tab, options.score);
   parser.process(app);
   cdrl::configureRuntime();
 

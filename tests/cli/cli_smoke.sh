@@ -108,4 +108,28 @@ expect_error "is the input file" import "$dir/official/cond.pth.tar" -o "$dir/of
 expect_error "never overwrites" calibrate "$dir/official/uncond.pth.tar"
 printf 'PK\003\004garbage' > "$dir/bad.pth.tar"
 expect_error "not a zip archive" import "$dir/bad.pth.tar"
+# SIGTERM and SIGHUP stop training like SIGINT: exit 130 with the checkpoint saved.
+for sig in TERM HUP; do
+  "$cdrl" train --preset toy2d --data toy:moons --steps 1000000 --batch 32 --log-every 5 \
+    --checkpoint-every 1000000 -o "$dir/sig$sig" 2> "$dir/sig$sig.log" &
+  pid=$!
+  for _ in $(seq 600); do [ -s "$dir/sig$sig/metrics.jsonl" ] && break; sleep 0.1; done
+  kill -"$sig" "$pid"
+  wait "$pid"; rc=$?
+  [ "$rc" -eq 130 ] || fail "SIG$sig: exit $rc"
+  grep -q "checkpoint saved" "$dir/sig$sig.log" || fail "SIG$sig: $(cat "$dir/sig$sig.log")"
+  "$cdrl" info "$dir/sig$sig/checkpoint.safetensors" | grep -q '"resumable": true' \
+    || fail "SIG$sig: no resumable checkpoint"
+done
+# Flags a hostile user tries (issue 16).
+expect_error "class" sample "$dir/run/checkpoint.safetensors" --class -5
+cp "$dir/run/checkpoint.safetensors" "$dir/keep.safetensors"
+expect_error "is the input checkpoint" sample "$dir/keep.safetensors" --tensors "$dir/keep.safetensors"
+cmp -s "$dir/run/checkpoint.safetensors" "$dir/keep.safetensors" || fail "--tensors overwrote the input"
+"$cdrl" info --threads 64 "$dir/keep.safetensors" 2>&1 >/dev/null | grep -q "more than this machine's" \
+  || fail "--threads above the core count"
+studio="$(dirname "$cdrl")/cdrl-studio"
+env -u DISPLAY -u WAYLAND_DISPLAY QT_QPA_PLATFORM=xcb "$studio" --help > "$dir/studio-help.txt" 2>&1 \
+  || fail "cdrl-studio --help without a display: $(cat "$dir/studio-help.txt")"
+grep -q "Usage:" "$dir/studio-help.txt" || fail "cdrl-studio --help printed no usage"
 echo "cli smoke: all checks passed"
