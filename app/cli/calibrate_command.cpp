@@ -95,7 +95,9 @@ void addCalibrateCommand(CLI::App& app) {
   cmd->add_option("--draws", a->options.draws, "Fixed noise draws averaged per level")
       ->check(CLI::Range(1, 64))
       ->capture_default_str();
-  cmd->add_option("--seed", a->options.seed, "Seed of the fixed noise")->capture_default_str();
+  cmd->add_option("--seed", a->options.seed, "Seed of the fixed noise")
+      ->check(NonNegative)
+      ->capture_default_str();
   cmd->add_option("-o,--out", a->out, "Write the calibrated checkpoint here (default: in place)");
   cmd->add_flag("--raw", a->raw, "Use the raw weights instead of the EMA weights");
   cmd->add_option("--device", a->device, "auto, cpu or cuda")

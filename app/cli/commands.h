@@ -3,6 +3,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include <cstdlib>
 #include <stdexcept>
 #include <string>
 
@@ -17,6 +18,27 @@ void addTrainClassifierCommand(CLI::App& app);
 void addCalibrateCommand(CLI::App& app);
 void addMakeFacesCommand(CLI::App& app);
 void addImportCommand(CLI::App& app);
+
+// Numbers that must not be negative. CLI11's NonNegativeNumber names its range with the 310 digits
+// of the largest double; this says it in one short line.
+inline const CLI::Validator NonNegative(
+    [](std::string& text) -> std::string {
+      const auto first = text.find_first_not_of(" \t");
+      if (first != std::string::npos && text[first] == '-')
+        return "must not be negative (got " + text + ")";
+      return {};
+    },
+    "≥ 0", "NonNegative");
+
+// Numbers that must be above 0, with the same short message.
+inline const CLI::Validator Positive(
+    [](std::string& text) -> std::string {
+      char* end = nullptr;
+      const double value = std::strtod(text.c_str(), &end);
+      if (end == text.c_str() || !(value > 0)) return "must be positive (got " + text + ")";
+      return {};
+    },
+    "> 0", "Positive");
 
 // Exit codes beyond CLI11's own.
 constexpr int kExitFailure = 1;   // bad input file, I/O error

@@ -205,22 +205,24 @@ void addEvalCommand(CLI::App& app) {
       ->check(CLI::ExistingFile);
   cmd->add_option("--data", a->data, "Reference data (default: the training data's held-out part)");
   cmd->add_option("--reference-count", a->reference_count, "Reference examples used")
-      ->check(CLI::PositiveNumber)
+      ->check(Positive)
       ->capture_default_str();
   cmd->add_option("-n,--count", a->sampling.count, "Samples per measurement")
       ->check(CLI::Range(2, 1000000))
       ->capture_default_str();
   cmd->add_option("--batch", a->sampling.batch, "Samples drawn at once")
-      ->check(CLI::PositiveNumber)
+      ->check(Positive)
       ->capture_default_str();
-  cmd->add_option("--seed", a->sampling.seed, "Seed of the first batch")->capture_default_str();
+  cmd->add_option("--seed", a->sampling.seed, "Seed of the first batch")
+      ->check(NonNegative)
+      ->capture_default_str();
   cmd->add_option("--steps", a->steps, "Langevin steps per level to compare (K')")
       ->delimiter(',')
-      ->check(CLI::PositiveNumber)
+      ->check(Positive)
       ->capture_default_str();
   cmd->add_option("--guidance", a->weights, "Guidance weights for the guided accuracy")
       ->delimiter(',')
-      ->check(CLI::NonNegativeNumber)
+      ->check(NonNegative)
       ->capture_default_str();
   cmd->add_option("--compose", a->compose,
                   "Concepts to compose, comma-separated NAME=VALUE[:WEIGHT] (repeatable)");

@@ -36,7 +36,9 @@ void addMakeFacesCommand(CLI::App& app) {
   cmd->add_option("-n,--count", a->count, "Faces to write")
       ->check(CLI::Range(int64_t{10}, int64_t{1000000}))
       ->capture_default_str();
-  cmd->add_option("--seed", a->seed, "Seed of the attributes and nuisances")->capture_default_str();
+  cmd->add_option("--seed", a->seed, "Seed of the attributes and nuisances")
+      ->check(NonNegative)
+      ->capture_default_str();
   cmd->callback([a] { run(*a); });
 }
 

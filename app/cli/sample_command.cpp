@@ -138,6 +138,7 @@ void addSampleCommand(CLI::App& app) {
       ->check(CLI::Range(1, 100000))
       ->capture_default_str();
   cmd->add_option("--seed", a->seed, "Seed (same seed and options give the same samples)")
+      ->check(NonNegative)
       ->capture_default_str();
   cmd->add_option("-K,--steps", a->steps,
                   "Langevin steps per level K' (0 = as trained; step size adjusted)")
@@ -147,7 +148,7 @@ void addSampleCommand(CLI::App& app) {
   cmd->add_flag("--no-noise", a->no_noise, "Turn off proposal and Langevin noise");
   cmd->add_flag("--no-denoise", a->no_denoise, "Skip the final Tweedie denoising step");
   cmd->add_option("--class", a->label, "Class index for a class-conditional model")
-      ->check(CLI::NonNegativeNumber);
+      ->check(NonNegative);
   cmd->add_option("--guidance", a->guidance, "Classifier-free guidance weight w (with --class)")
       ->capture_default_str();
   cmd->add_option(

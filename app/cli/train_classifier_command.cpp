@@ -64,19 +64,22 @@ void addTrainClassifierCommand(CLI::App& app) {
   cmd->add_option("--test-data", a->test_data,
                   "Held-out data for the reported accuracy (default: the data's test split)");
   cmd->add_option("--steps", a->options.steps, "Adam steps")
-      ->check(CLI::PositiveNumber)
+      ->check(Positive)
       ->capture_default_str();
   cmd->add_option("--batch", a->options.batch, "Minibatch size")
-      ->check(CLI::PositiveNumber)
+      ->check(Positive)
       ->capture_default_str();
   cmd->add_option("--lr", a->options.lr, "Adam learning rate (cosine decay)")
-      ->check(CLI::PositiveNumber)
+      ->check(Positive)
       ->capture_default_str();
   cmd->add_option("--seed", a->options.seed, "Seed for weights and minibatch order")
+      ->check(NonNegative)
       ->capture_default_str();
-  cmd->add_option("--data-seed", a->data_seed, "Seed for generated data")->capture_default_str();
+  cmd->add_option("--data-seed", a->data_seed, "Seed for generated data")
+      ->check(NonNegative)
+      ->capture_default_str();
   cmd->add_option("--image-size", a->image_size, "Side images from files are brought to")
-      ->check(CLI::PositiveNumber)
+      ->check(Positive)
       ->capture_default_str();
   cmd->add_option("--channels", a->channels, "1 or 3 channels for images from files (default 3)")
       ->check(CLI::IsMember({1, 3}));

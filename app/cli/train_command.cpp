@@ -91,19 +91,19 @@ void addTrainCommand(CLI::App& app) {
                   "reused; flags given override them)")
       ->check(CLI::ExistingFile);
   cmd->add_option("--steps", o.steps, "Total optimiser steps to reach (preset default)")
-      ->check(CLI::PositiveNumber);
-  cmd->add_option("--batch", o.batch, "Minibatch size (preset default)")
-      ->check(CLI::PositiveNumber);
-  cmd->add_option("--seed", o.seed, "Seed for weights, data order and noise (default 0)");
+      ->check(Positive);
+  cmd->add_option("--batch", o.batch, "Minibatch size (preset default)")->check(Positive);
+  cmd->add_option("--seed", o.seed, "Seed for weights, data order and noise (default 0)")
+      ->check(NonNegative);
   cmd->add_option("--data-seed", args->data_seed, "Seed for generated toy data")
+      ->check(NonNegative)
       ->capture_default_str();
-  cmd->add_option("--log-every", o.log_every, "Metrics line every N steps")
-      ->check(CLI::PositiveNumber);
+  cmd->add_option("--log-every", o.log_every, "Metrics line every N steps")->check(Positive);
   cmd->add_option("--checkpoint-every", o.checkpoint_every, "Checkpoint every N steps")
-      ->check(CLI::PositiveNumber);
-  cmd->add_option("--warmup", o.warmup, "Learning-rate warm-up steps")->check(CLI::PositiveNumber);
-  cmd->add_option("--lr-ebm", o.lr_ebm, "EBM learning rate")->check(CLI::PositiveNumber);
-  cmd->add_option("--lr-init", o.lr_init, "Initializer learning rate")->check(CLI::PositiveNumber);
+      ->check(Positive);
+  cmd->add_option("--warmup", o.warmup, "Learning-rate warm-up steps")->check(Positive);
+  cmd->add_option("--lr-ebm", o.lr_ebm, "EBM learning rate")->check(Positive);
+  cmd->add_option("--lr-init", o.lr_init, "Initializer learning rate")->check(Positive);
   cmd->add_option("--ema", o.ema_decay, "EMA decay")->check(CLI::Range(0.0, 0.999999));
   cmd->add_option("-K,--langevin-steps", args->K,
                   "Langevin steps per level in training (default 15)")

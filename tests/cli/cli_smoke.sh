@@ -13,6 +13,7 @@ expect_error() {  # expect_error <pattern> <args...>
   local out; out=$("$cdrl" "$@" 2>&1) && fail "'$*' exited 0"
   echo "$out" | grep -q -- "$pattern" || fail "'$*' said: $out"
   [ "$(echo "$out" | grep -c .)" -le 3 ] || fail "'$*' printed more than a short reason: $out"
+  [ "${#out}" -le 400 ] || fail "'$*' printed ${#out} characters: $out"
 }
 expect_error "preset" train --preset nope --data toy:moons -o "$dir/x"
 expect_error "not understood" train --data nonsense -o "$dir/x"
@@ -122,7 +123,9 @@ for sig in TERM HUP; do
     || fail "SIG$sig: no resumable checkpoint"
 done
 # Flags a hostile user tries (issue 16).
-expect_error "class" sample "$dir/run/checkpoint.safetensors" --class -5
+expect_error "must not be negative" sample "$dir/run/checkpoint.safetensors" --class -5
+expect_error "must not be negative" sample "$dir/run/checkpoint.safetensors" --seed -1
+expect_error "must be positive" train --preset toy2d --data toy:moons --steps 0 -o "$dir/x"
 cp "$dir/run/checkpoint.safetensors" "$dir/keep.safetensors"
 expect_error "is the input checkpoint" sample "$dir/keep.safetensors" --tensors "$dir/keep.safetensors"
 cmp -s "$dir/run/checkpoint.safetensors" "$dir/keep.safetensors" || fail "--tensors overwrote the input"
