@@ -96,6 +96,7 @@ LevelView::LevelView(QWidget* parent) : QWidget(parent) {
   m_stepTimer = new QTimer(this);
   m_stepTimer->setInterval(120);
   m_caption = new QLabel(this);
+  m_caption->setObjectName("levelCaption");
   m_convergence = new ConvergencePlot(this);
   m_playTimer = new QTimer(this);
   m_playTimer->setInterval(600);
@@ -139,7 +140,8 @@ LevelView::LevelView(QWidget* parent) : QWidget(parent) {
   updateControls();
 }
 
-void LevelView::clear() {
+void LevelView::clear(const QString& note) {
+  m_emptyNote = note;
   m_frames.clear();
   m_current = -1;
   m_step = 0;
@@ -223,7 +225,7 @@ void LevelView::updateControls() {
   m_stepSlider->setEnabled(stepCount() > 0);
   m_replay->setEnabled(stepCount() > 0);
   if (!any) {
-    m_caption->setText(tr("No samples yet: press Sample."));
+    m_caption->setText(m_emptyNote.isEmpty() ? tr("No samples yet: press Sample.") : m_emptyNote);
     return;
   }
   const LevelFrame& f = m_frames[m_current];

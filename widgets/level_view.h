@@ -22,8 +22,8 @@ class LevelView : public QWidget {
  public:
   explicit LevelView(QWidget* parent = nullptr);
 
-  // Drops all frames (a new run starts).
-  void clear();
+  // Drops all frames; the caption says `note` until a level arrives (empty: "No samples yet").
+  void clear(const QString& note = {});
   // Appends a finished level and shows it (levels arrive T, T−1, …, 1).
   void addFrame(const LevelFrame& frame);
 
@@ -60,6 +60,7 @@ class LevelView : public QWidget {
   QSlider* m_scrubber;
   QToolButton *m_prev, *m_next, *m_play;
   QLabel* m_caption;
+  QString m_emptyNote;  // caption while there are no frames
   QTimer *m_playTimer, *m_stepTimer;
   QSlider* m_stepSlider;
   QToolButton* m_replay;

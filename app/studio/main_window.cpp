@@ -454,7 +454,17 @@ void MainWindow::closeEvent(QCloseEvent* event) {
   QMainWindow::closeEvent(event);
 }
 
+void MainWindow::showGridNote(const QString& note) {
+  m_grid->setPixmap(QPixmap());
+  m_grid->setText(note);
+  m_lastGrid = QImage();
+  for (QAction* action : m_exportActions) action->setEnabled(false);
+}
+
 void MainWindow::openCheckpoint(const QString& path) {
+  // Nothing of the previous model's runs stays on screen.
+  m_levels->clear();
+  showGridNote(tr("Opening %1…").arg(QFileInfo(path).fileName()));
   m_hasModel = false;
   m_sample->setEnabled(false);
   m_saveImported->setEnabled(false);
@@ -488,8 +498,10 @@ void MainWindow::startSampling() {
   m_last = s;
   QSettings settings;
   saveControls(settings, m_controls->state());
-  m_levels->clear();
+  m_levels->clear(
+      tr("Sampling: level %1 appears when its Langevin chain finishes…").arg(m_summary.levels));
   if (m_landscape) m_landscape->clearSamples();
+  showGridNote(tr("Sampling…"));
   m_progress->setRange(0, m_summary.levels);
   m_progress->setValue(0);
   setSampling(true);
@@ -586,6 +598,7 @@ void MainWindow::onFinished(const SampleDone& done) {
   if (done.cancelled) {
     m_message->setText(
         tr("Cancelled after %1 of %2 levels").arg(done.levels_done).arg(m_summary.levels));
+    showGridNote(tr("Cancelled: no final samples (the levels that finished are on the left)"));
   } else {
     m_message->setText(tr("Sampled %1 levels").arg(done.levels_done));
     m_lastGrid = done.grid;

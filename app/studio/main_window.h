@@ -90,6 +90,8 @@ class MainWindow : public QMainWindow {
   void onFinished(const SampleDone& done);
   void showError(const QString& message);
   void setSampling(bool on);
+  // The sample grid shows `note` instead of a previous run's images (none to export).
+  void showGridNote(const QString& note);
   // A control changed: re-sample now, or once the running sample has stopped.
   void settingsChanged();
 

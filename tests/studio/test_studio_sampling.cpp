@@ -143,6 +143,29 @@ class TestStudioSampling : public QObject {
     QVERIFY(child<QPushButton>(w, "sampleButton")->isEnabled());
   }
 
+  // While a run is on, the views say so; a cancelled run leaves no stale final images, and
+  // opening another model clears the previous one's.
+  void viewsNeverShowAStaleRun() {
+    MainWindow w;
+    openAndWait(w);  // opening starts a first run
+    QTRY_VERIFY_WITH_TIMEOUT(!w.isSampling(), 60000);
+    auto* grid = child<QLabel>(w, "sampleGrid");
+    QVERIFY(!grid->pixmap().isNull());
+    child<QSpinBox>(w, "countBox")->setValue(256);
+    child<QSpinBox>(w, "stepsBox")->setValue(60);
+    QTRY_VERIFY_WITH_TIMEOUT(w.isSampling() && w.lastSettings().count == 256, 30000);
+    QVERIFY(child<QLabel>(w, "levelCaption")->text().startsWith("Sampling"));
+    QVERIFY(grid->pixmap().isNull());
+    QSignalSpy finished(&w, &MainWindow::samplingFinished);
+    QTest::mouseClick(child<QPushButton>(w, "cancelButton"), Qt::LeftButton);
+    QVERIFY(finished.wait(30000));
+    QVERIFY(grid->pixmap().isNull());
+    QVERIFY(grid->text().startsWith("Cancelled"));
+    w.openCheckpoint(smallCheckpoint({"shirt", "shoe"}));
+    QCOMPARE(child<LevelView>(w, "levelView")->frameCount(), 0);
+    QVERIFY(grid->pixmap().isNull());
+  }
+
   void guidanceSliderResamplesWithTheNewWeight() {
     MainWindow w;
     openAndWait(w, {"shirt", "shoe", "bag"});
