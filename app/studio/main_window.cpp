@@ -59,6 +59,16 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   connect(m_worker, &SampleWorker::levelReady, this, &MainWindow::onLevel);
   connect(m_worker, &SampleWorker::finished, this, &MainWindow::onFinished);
   connect(m_worker, &SampleWorker::failed, this, &MainWindow::showError);
+  connect(m_worker, &SampleWorker::loadFailed, this, [this](const QString& message, bool kept) {
+    showError(message);
+    if (!kept || m_summary.path.isEmpty()) return;
+    // The model open before is still open on the worker: keep offering it.
+    m_hasModel = true;
+    setSampling(false);
+    m_saveImported->setEnabled(!m_summary.imported_from.isEmpty());
+    m_message->setText(
+        tr("Error: %1 — %2 is still open").arg(message, QFileInfo(m_summary.path).fileName()));
+  });
   connect(m_worker, &SampleWorker::loadProgress, this, [this](int percent) {
     m_progress->setValue(percent);
     m_message->setText(tr("Importing %1: %2%").arg(QFileInfo(m_opening).fileName()).arg(percent));

@@ -43,55 +43,56 @@ void SampleWorker::load(const QString& path) {
   try {
     // A torch.save file of the authors' is imported in memory (cancel() stops it).
     m_cancel = false;
-    ImportOptions import;
-    import.cancel = &m_cancel;
+    ImportOptions importing;
+    importing.cancel = &m_cancel;
     int shown = -1;
-    import.progress = [ this, &shown ](double fraction) {
+    importing.progress = [this, &shown](double fraction) {
       const int percent = static_cast<int>(fraction * 100);
-    if (percent != shown) Q_EMIT loadProgress(shown = percent);
-  };
-  Checkpoint checkpoint = openCheckpoint(path.toStdString(), import);
-  const auto device = selectDevice(DevicePreference::Auto);
-  m_model = loadModel(checkpoint, device);
-  m_importMetadata.clear();
-  for (const auto& [key, value] : checkpoint.file.metadata)
-    if (key.rfind("cdrl.source", 0) == 0 || key == "cdrl.import_weights")
-      m_importMetadata[key] = value;
-  const int64_t step = checkpoint.step;
-  checkpoint = {};         // the model holds the weights now
-  m_landscapeKey.clear();  // another model's landscape
-  const ModelConfig& c = m_model->config();
-  ModelSummary s;
-  s.path = path;
-  s.device = QString::fromStdString(describeDevice(device));
-  s.levels = c.schedule.T;
-  s.steps = c.schedule.K;
-  s.image = c.isImage();
-  s.attributes = isAttributeModel(c);
-  for (int64_t k = 0; k < c.num_classes; ++k)
-    s.class_names << (c.class_names.empty() ? QString("class %1").arg(k)
-                                            : QString::fromStdString(c.class_names[k]));
-  s.config_json = QString::fromStdString(toJson(c).dump(2));
-  const QString classes =
-      c.num_classes ? QString("%1 concepts").arg(c.num_classes) : QString("unconditional");
-  if (m_importMetadata.count("cdrl.source")) {
-    s.imported_from = QString::fromStdString(m_importMetadata.at("cdrl.source"));
-    s.description = QString("imported from %1 (the authors' format), %2, %3 weights")
-                        .arg(s.imported_from, classes,
-                             QString::fromStdString(m_importMetadata.at("cdrl.import_weights")));
-  } else {
-    s.description = QString("%1 on %2, %3, trained %4 steps")
-                        .arg(QString::fromStdString(c.preset), QString::fromStdString(c.dataset))
-                        .arg(classes)
-                        .arg(step);
+      if (percent != shown) reportLoadProgress(shown = percent);
+    };
+    Checkpoint checkpoint = openCheckpoint(path.toStdString(), importing);
+    const auto device = selectDevice(DevicePreference::Auto);
+    m_model = loadModel(checkpoint, device);
+    m_importMetadata.clear();
+    for (const auto& [key, value] : checkpoint.file.metadata)
+      if (key.rfind("cdrl.source", 0) == 0 || key == "cdrl.import_weights")
+        m_importMetadata[key] = value;
+    const int64_t step = checkpoint.step;
+    checkpoint = {};         // the model holds the weights now
+    m_landscapeKey.clear();  // another model's landscape
+    const ModelConfig& c = m_model->config();
+    ModelSummary s;
+    s.path = path;
+    s.device = QString::fromStdString(describeDevice(device));
+    s.levels = c.schedule.T;
+    s.steps = c.schedule.K;
+    s.image = c.isImage();
+    s.attributes = isAttributeModel(c);
+    for (int64_t k = 0; k < c.num_classes; ++k)
+      s.class_names << (c.class_names.empty() ? QString("class %1").arg(k)
+                                              : QString::fromStdString(c.class_names[k]));
+    s.config_json = QString::fromStdString(toJson(c).dump(2));
+    const QString classes =
+        c.num_classes ? QString("%1 concepts").arg(c.num_classes) : QString("unconditional");
+    if (m_importMetadata.count("cdrl.source")) {
+      s.imported_from = QString::fromStdString(m_importMetadata.at("cdrl.source"));
+      s.description = QString("imported from %1 (the authors' format), %2, %3 weights")
+                          .arg(s.imported_from, classes,
+                               QString::fromStdString(m_importMetadata.at("cdrl.import_weights")));
+    } else {
+      s.description = QString("%1 on %2, %3, trained %4 steps")
+                          .arg(QString::fromStdString(c.preset), QString::fromStdString(c.dataset))
+                          .arg(classes)
+                          .arg(step);
+    }
+    Q_EMIT loaded(s);
+  } catch (const std::exception& e) {
+    // The model open before (if any) stays open: the window keeps offering it.
+    Q_EMIT loadFailed(QString::fromStdString(e.what()), m_model != nullptr);
   }
-  Q_EMIT loaded(s);
 }
-catch (const std::exception& e) {
-  m_model.reset();
-  Q_EMIT failed(QString::fromStdString(e.what()));
-}
-}  // namespace cdrl::studio
+
+void SampleWorker::reportLoadProgress(int percent) { Q_EMIT loadProgress(percent); }
 
 void SampleWorker::saveModel(const QString& path) {
   if (!m_model) {

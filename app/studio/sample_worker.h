@@ -77,6 +77,8 @@ class SampleWorker : public QObject {
  Q_SIGNALS:
   void loaded(const cdrl::studio::ModelSummary& summary);
   void loadProgress(int percent);  // importing a torch.save file
+  // Opening failed; `kept` says the previously open model is still open.
+  void loadFailed(const QString& message, bool kept);
   void saved(const QString& path, const QString& error);
   void levelReady(const cdrl::studio::LevelFrame& frame);
   // 2-D models: the energy landscape for the run's condition, before its first level.
@@ -88,6 +90,8 @@ class SampleWorker : public QObject {
   void sweepDone(const QImage& grid);
 
  private:
+  void reportLoadProgress(int percent);
+
   std::unique_ptr<Model> m_model;
   std::map<std::string, std::string> m_importMetadata;  // source and SHA-256 of an import
   LandscapeGrid m_landscape;  // 2-D models: the latest, for the weights and condition of

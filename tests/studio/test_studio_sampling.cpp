@@ -276,6 +276,23 @@ class TestStudioSampling : public QObject {
     QVERIFY(child<QPlainTextEdit>(w, "modelPanel")->toPlainText().contains("toy:8gaussians"));
   }
 
+  // A failed File > Open leaves the model that was open usable: Sample works and changes re-sample.
+  void aFailedOpenKeepsThePreviousModel() {
+    MainWindow w;
+    openAndWait(w);
+    QTRY_VERIFY_WITH_TIMEOUT(!w.isSampling(), 60000);
+    const std::string bad = tempDir("studio_bad_keep") + "/bad.safetensors";
+    std::ofstream(bad) << "garbage";
+    w.openCheckpoint(QString::fromStdString(bad));
+    auto* message = child<QLabel>(w, "message");
+    QTRY_VERIFY_WITH_TIMEOUT(message->text().contains("truncated"), 10000);
+    QVERIFY(message->text().contains("is still open"));
+    QVERIFY(w.hasModel());
+    QVERIFY(child<QPushButton>(w, "sampleButton")->isEnabled());
+    changeAndWait(w, [&] { child<QSpinBox>(w, "countBox")->setValue(3); });
+    QCOMPARE(w.lastSettings().count, 3);
+  }
+
   void aBadCheckpointShowsAnError() {
     MainWindow w;
     const std::string bad = tempDir("studio_bad") + "/bad.safetensors";
