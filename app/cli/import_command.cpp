@@ -17,22 +17,8 @@ struct ImportArgs {
   bool raw = false;
 };
 
-// Cifar_10_best.pth.tar → Cifar_10_best.safetensors, beside it.
-std::string defaultOutput(const std::string& file) {
-  std::filesystem::path p(file);
-  std::string stem = p.filename().string();
-  for (const char* ext : {".pth.tar", ".pth", ".pt", ".tar"}) {
-    const std::string e(ext);
-    if (stem.size() > e.size() && stem.compare(stem.size() - e.size(), e.size(), e) == 0) {
-      stem.resize(stem.size() - e.size());
-      break;
-    }
-  }
-  return (p.parent_path() / (stem + ".safetensors")).string();
-}
-
 void run(const ImportArgs& a) {
-  const std::string out = a.out.empty() ? defaultOutput(a.file) : a.out;
+  const std::string out = a.out.empty() ? convertedCheckpointPath(a.file) : a.out;
   std::error_code error;
   if (std::filesystem::equivalent(a.file, out, error))
     throw std::runtime_error("-o " + out + " is the input file; choose another output");

@@ -8,6 +8,7 @@
 #include "sampling_settings.h"
 #include "training_page.h"
 
+#include "cdrl/official_import.h"
 #include "io/torch_archive.h"
 
 #include <QAction>
@@ -158,16 +159,9 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   });
   open->setShortcut(QKeySequence::Open);
   m_saveImported = file->addAction(tr("&Save imported model as…"), this, [this] {
-    // Cifar_10_best.pth.tar → Cifar_10_best.safetensors, beside it.
-    QString stem = QFileInfo(m_summary.path).fileName();
-    for (const char* ext : {".pth.tar", ".pth", ".tar"})
-      if (stem.endsWith(ext)) {
-        stem.chop(int(qstrlen(ext)));
-        break;
-      }
     const QString path = QFileDialog::getSaveFileName(
         this, tr("Save imported model"),
-        QFileInfo(m_summary.path).dir().filePath(stem + ".safetensors"),
+        QString::fromStdString(convertedCheckpointPath(m_summary.path.toStdString())),
         tr("Checkpoints (*.safetensors)"));
     if (!path.isEmpty()) saveImportedModel(path);
   });

@@ -542,6 +542,17 @@ Checkpoint importOfficial(const std::string& path, const ImportOptions& options)
   return Importer(path, options).run();
 }
 
+std::string convertedCheckpointPath(const std::string& source) {
+  const fs::path p(source);
+  std::string stem = p.filename().string();
+  for (const std::string ext : {".pth.tar", ".pth", ".pt", ".tar"})
+    if (stem.size() > ext.size() && stem.compare(stem.size() - ext.size(), ext.size(), ext) == 0) {
+      stem.resize(stem.size() - ext.size());
+      break;
+    }
+  return (p.parent_path() / (stem + ".safetensors")).string();
+}
+
 Checkpoint openCheckpoint(const std::string& path, const ImportOptions& options) {
   if (looksLikeTorchArchive(path)) return importOfficial(path, options);
   return readCheckpoint(path);

@@ -34,6 +34,10 @@ class ImportCancelled : public std::runtime_error {
 // the file and the problem (refused global, missing key, shape mismatch, wrong shadow count).
 Checkpoint importOfficial(const std::string& path, const ImportOptions& options = {});
 
+// Where a conversion of `source` goes by default: Cifar_10_best.pth.tar →
+// Cifar_10_best.safetensors, beside it.
+std::string convertedCheckpointPath(const std::string& source);
+
 // Any checkpoint this project opens: a torch.save archive is imported in memory, anything else
 // is read as this project's safetensors checkpoint.
 Checkpoint openCheckpoint(const std::string& path, const ImportOptions& options = {});
