@@ -2,10 +2,27 @@
 #include "commands.h"
 #include "runtime/device.h"
 
+#include <c10/util/Exception.h>
+
 #include <algorithm>
 #include <cstdio>
 #include <exception>
+#include <new>
+#include <string>
 #include <thread>
+
+namespace {
+
+// The first line of a message, at most 400 characters: an error is one line naming the problem,
+// never a trace or an echo of a file's contents.
+std::string oneLine(const std::string& message) {
+  constexpr size_t kMaxChars = 400;
+  std::string line = message.substr(0, message.find('\n'));
+  if (line.size() > kMaxChars) line = line.substr(0, kMaxChars - 3) + "...";
+  return line;
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{"cdrl — Cooperative Diffusion Recovery Likelihood: train, sample, inspect"};
@@ -42,8 +59,17 @@ int main(int argc, char** argv) {
   } catch (const cdrl::cli::CommandExit& e) {
     std::fprintf(stderr, "cdrl: %s\n", e.what());
     return e.code();
+  } catch (const c10::Error& e) {
+    // LibTorch's own message without its 30-line C++ backtrace.
+    std::fprintf(stderr, "cdrl: error: %s\n", oneLine(e.what_without_backtrace()).c_str());
+    return cdrl::cli::kExitFailure;
+  } catch (const std::bad_alloc&) {
+    std::fprintf(stderr,
+                 "cdrl: error: out of memory (ask for fewer samples, a smaller batch or a smaller "
+                 "data set)\n");
+    return cdrl::cli::kExitFailure;
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "cdrl: error: %s\n", e.what());
+    std::fprintf(stderr, "cdrl: error: %s\n", oneLine(e.what()).c_str());
     return cdrl::cli::kExitFailure;
   }
   return 0;

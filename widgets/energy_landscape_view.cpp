@@ -21,7 +21,6 @@ namespace cdrl::studio {
 
 namespace {
 
-constexpr float kPointRadius = 4.0f;  // logical pixels
 const QColor kProposalFill(255, 140, 0), kRefinedFill(255, 255, 255);
 constexpr int kContours = 12;
 

@@ -37,6 +37,8 @@ struct LandscapeReadout {
 class EnergyLandscapeView : public QOpenGLWidget, protected QOpenGLFunctions {
   Q_OBJECT
  public:
+  static constexpr float kPointRadius = 4.0f;  // sample discs, logical pixels
+
   explicit EnergyLandscapeView(QWidget* parent = nullptr);
   ~EnergyLandscapeView() override;
 

@@ -7,6 +7,7 @@
 #include <QLabel>
 #include <QPainter>
 #include <QSlider>
+#include <QSpinBox>
 #include <QTimer>
 #include <QToolButton>
 #include <QVBoxLayout>
@@ -22,9 +23,11 @@ class LevelGrid : public QWidget {
     setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Expanding);
   }
 
-  void setFrame(const LevelFrame* frame, int max_samples) {
+  // Shows samples first … first + max_samples − 1 of `frame`.
+  void setFrame(const LevelFrame* frame, int max_samples, int first) {
     m_frame = frame;
     m_maxSamples = max_samples;
+    m_first = first;
     m_step = -1;
     update();
   }
@@ -45,7 +48,9 @@ class LevelGrid : public QWidget {
                                tr("|ỹ − ŷ|")};
     const int header = fontMetrics().height() + 4;
     const int columns = 4;
-    const int rows = m_frame ? std::min<int>(m_maxSamples, m_frame->x_i.size()) : 0;
+    const int rows =
+        m_frame ? std::clamp<int>(static_cast<int>(m_frame->x_i.size()) - m_first, 0, m_maxSamples)
+                : 0;
     const int cell_w = width() / columns;
     const int cell_h = rows > 0 ? (height() - header) / rows : 0;
     const int side = std::max(1, std::min(cell_w, cell_h) - 6);
@@ -59,15 +64,16 @@ class LevelGrid : public QWidget {
                                        &m_frame->difference};
     for (int r = 0; r < rows; ++r)
       for (int c = 0; c < columns; ++c) {
-        if (r >= images[c]->size()) continue;
+        if (m_first + r >= images[c]->size()) continue;
         const QRect target(c * cell_w + (cell_w - side) / 2, header + r * cell_h + 3, side, side);
-        p.drawImage(target, images[c]->at(r));
+        p.drawImage(target, images[c]->at(m_first + r));
       }
   }
 
  private:
   const LevelFrame* m_frame = nullptr;
   int m_maxSamples = 4;
+  int m_first = 0;
   int m_step = -1;
 };
 
@@ -100,6 +106,12 @@ LevelView::LevelView(QWidget* parent) : QWidget(parent) {
   m_convergence = new ConvergencePlot(this);
   m_playTimer = new QTimer(this);
   m_playTimer->setInterval(600);
+  m_first = new QSpinBox(this);
+  m_first->setObjectName("firstSampleBox");
+  m_first->setPrefix(tr("samples from "));
+  m_first->setToolTip(
+      tr("Which of the run's samples the rows show, %1 at a time").arg(m_maxSamples));
+  m_first->setSingleStep(m_maxSamples);
 
   auto* controls = new QHBoxLayout;
   controls->addWidget(m_prev);
@@ -110,6 +122,7 @@ LevelView::LevelView(QWidget* parent) : QWidget(parent) {
   steps->addWidget(new QLabel(tr("Step"), this));
   steps->addWidget(m_stepSlider, 1);
   steps->addWidget(m_replay);
+  steps->addWidget(m_first);
   auto* layout = new QVBoxLayout(this);
   layout->addWidget(m_grid, 1);
   layout->addWidget(m_caption);
@@ -121,6 +134,11 @@ LevelView::LevelView(QWidget* parent) : QWidget(parent) {
   connect(m_scrubber, &QSlider::valueChanged, this, &LevelView::showIndex);
   connect(m_stepSlider, &QSlider::valueChanged, this, &LevelView::showStep);
   connect(m_replay, &QToolButton::clicked, this, &LevelView::replaySteps);
+  connect(m_first, qOverload<int>(&QSpinBox::valueChanged), this, [this] {
+    if (m_current < 0) return;
+    m_grid->setFrame(&m_frames[m_current], m_maxSamples, firstSample());
+    showStep(m_step);
+  });
   connect(m_stepTimer, &QTimer::timeout, this, [this] {
     showStep(m_step + 1);
     if (m_step >= stepCount()) m_stepTimer->stop();
@@ -146,7 +164,7 @@ void LevelView::clear(const QString& note) {
   m_current = -1;
   m_step = 0;
   m_stepTimer->stop();
-  m_grid->setFrame(nullptr, m_maxSamples);
+  m_grid->setFrame(nullptr, m_maxSamples, 0);
   m_convergence->clear();
   updateControls();
 }
@@ -162,13 +180,15 @@ void LevelView::showIndex(int index) {
   const bool changed = index != m_current;
   m_current = index;
   const LevelFrame& f = m_frames[m_current];
-  m_grid->setFrame(&f, m_maxSamples);
+  m_grid->setFrame(&f, m_maxSamples, firstSample());
   m_convergence->setChain(f.level, f.step_energy, f.step_displacement);
   m_stepTimer->stop();
   m_step = stepCount();
   updateControls();
   if (changed) Q_EMIT levelShown(index);
 }
+
+int LevelView::firstSample() const { return m_first->value() - 1; }
 
 int LevelView::stepCount() const {
   return m_current < 0 ? 0 : static_cast<int>(m_frames[m_current].steps.size());
@@ -224,6 +244,11 @@ void LevelView::updateControls() {
   m_stepSlider->setValue(std::max(0, m_step));
   m_stepSlider->setEnabled(stepCount() > 0);
   m_replay->setEnabled(stepCount() > 0);
+  const QSignalBlocker block_first(m_first);
+  const int kept = any ? static_cast<int>(m_frames[m_current].x_i.size()) : 1;
+  m_first->setRange(1, std::max(1, kept));
+  m_first->setSuffix(tr(" of %1").arg(kept));
+  m_first->setEnabled(kept > m_maxSamples);
   if (!any) {
     m_caption->setText(m_emptyNote.isEmpty() ? tr("No samples yet: press Sample.") : m_emptyNote);
     return;

@@ -9,6 +9,7 @@
 
 class QLabel;
 class QSlider;
+class QSpinBox;
 class QTimer;
 class QToolButton;
 
@@ -32,6 +33,9 @@ class LevelView : public QWidget {
   int currentIndex() const { return m_current; }
   void showIndex(int index);
   int maxSamplesShown() const { return m_maxSamples; }
+  // The first sample the rows show (0-based): any kept sample can be inspected, not only the
+  // first maxSamplesShown().
+  int firstSample() const;
   ConvergencePlot* convergencePlot() const { return m_convergence; }
   // Langevin steps kept for the shown level (0 when the run kept none).
   int stepCount() const;
@@ -64,6 +68,7 @@ class LevelView : public QWidget {
   QTimer *m_playTimer, *m_stepTimer;
   QSlider* m_stepSlider;
   QToolButton* m_replay;
+  QSpinBox* m_first;
   int m_step = 0;
 };
 

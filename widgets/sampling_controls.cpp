@@ -54,17 +54,22 @@ SamplingControls::SamplingControls(QWidget* parent) : QWidget(parent) {
     m_guidanceSlider->setValue(qRound(v * kGuidanceTicks));
   });
 
+  // 1 … max in order, starting at the model's K (marked by the suffix), so the slider never
+  // jumps from K back to 1 at its left end.
   m_stepsSlider = new QSlider(Qt::Horizontal);
-  m_stepsSlider->setRange(0, 60);
+  m_stepsSlider->setObjectName("stepsSlider");
+  m_stepsSlider->setRange(1, 60);
   m_steps = new QSpinBox;
   m_steps->setObjectName("stepsBox");
-  m_steps->setRange(0, 60);
-  m_steps->setSpecialValueText(tr("K"));
+  m_steps->setRange(1, 60);
   const QString steps_tip =
       tr("Langevin steps per level K'; the step size is scaled by sqrt(K/K') as in the paper");
   m_stepsSlider->setToolTip(steps_tip);
   m_steps->setToolTip(steps_tip);
   link(m_stepsSlider, m_steps);
+  m_steps->setValue(m_modelK);
+  connect(m_steps, qOverload<int>(&QSpinBox::valueChanged), this,
+          &SamplingControls::updateStepsSuffix);
 
   m_countSlider = new QSlider(Qt::Horizontal);
   m_countSlider->setRange(1, 256);
@@ -137,7 +142,7 @@ SamplingControls::SamplingControls(QWidget* parent) : QWidget(parent) {
 SamplingControlsState SamplingControls::state() const {
   SamplingControlsState s;
   s.guidance = m_guidance->isEnabled() ? m_guidance->value() : 0.0;
-  s.steps = m_steps->value();
+  s.steps = m_steps->value() == m_modelK ? 0 : m_steps->value();
   s.count = m_count->value();
   s.seed = static_cast<quint64>(m_seed->value());
   s.noise = m_noise->isChecked();
@@ -147,7 +152,7 @@ SamplingControlsState SamplingControls::state() const {
 
 void SamplingControls::setState(const SamplingControlsState& s) {
   m_guidance->setValue(s.guidance);
-  m_steps->setValue(s.steps);
+  m_steps->setValue(s.steps > 0 ? s.steps : m_modelK);
   m_count->setValue(s.count);
   m_seed->setValue(static_cast<int>(s.seed));
   m_noise->setChecked(s.noise);
@@ -156,9 +161,20 @@ void SamplingControls::setState(const SamplingControlsState& s) {
 }
 
 void SamplingControls::setModelSteps(int K) {
-  m_steps->setSpecialValueText(tr("K = %1").arg(K));
-  m_stepsSlider->setRange(0, std::max(60, 4 * K));
-  m_steps->setRange(0, std::max(60, 4 * K));
+  const bool at_model_K = m_steps->value() == m_modelK;
+  m_modelK = std::max(1, K);
+  m_stepsSlider->setRange(1, std::max(60, 4 * m_modelK));
+  m_steps->setRange(1, std::max(60, 4 * m_modelK));
+  if (at_model_K) {
+    const QSignalBlocker block(m_steps);
+    m_steps->setValue(m_modelK);
+    m_stepsSlider->setValue(m_modelK);
+  }
+  updateStepsSuffix();
+}
+
+void SamplingControls::updateStepsSuffix() {
+  m_steps->setSuffix(m_steps->value() == m_modelK ? tr(" (trained K)") : QString());
 }
 
 void SamplingControls::setGuidanceEnabled(bool enabled, const QString& why) {

@@ -45,12 +45,15 @@ class SamplingControls : public QWidget {
   void changed();
 
  private:
+  void updateStepsSuffix();
+
   QSlider *m_guidanceSlider, *m_stepsSlider, *m_countSlider;
   QDoubleSpinBox* m_guidance;
   QSpinBox *m_steps, *m_count, *m_seed;
   QToolButton *m_reroll, *m_lock;
   QCheckBox *m_noise, *m_ema;
   QTimer* m_debounce;
+  int m_modelK = 15;  // the open model's training K: state().steps 0 stands for it
 };
 
 }  // namespace cdrl::studio

@@ -109,6 +109,9 @@ void TrainingPlots::clear() {
 }
 
 void TrainingPlots::append(const MetricPoints& points) {
+  if (points.superseded_after >= 0)
+    for (QVector<QPointF>& series : m_data)
+      series.removeIf([&](const QPointF& p) { return p.x() > points.superseded_after; });
   for (auto it = points.values.cbegin(); it != points.values.cend(); ++it) {
     QVector<QPointF>& series = m_data[it.key()];
     for (int k = 0; k < points.steps.size() && k < it.value().size(); ++k)
@@ -168,16 +171,32 @@ void TrainingPlots::redraw(Panel& panel) {
       y.push_back(smooth);
     }
     plot->graph(g)->setName(legendName(names[g]));
+    // A line needs two points: the first one of a run is drawn as a dot.
+    plot->graph(g)->setScatterStyle(x.size() < 2 ? QCPScatterStyle(QCPScatterStyle::ssDisc, 6)
+                                                 : QCPScatterStyle(QCPScatterStyle::ssNone));
     plot->graph(g)->setData(x, y, true);
   }
-  if (!m_userView) plot->rescaleAxes();
+  if (!m_userView) fitAxes(plot);
   plot->replot(QCustomPlot::rpQueuedReplot);
+}
+
+void TrainingPlots::fitAxes(QCustomPlot* plot) {
+  plot->rescaleAxes();
+  // One point (or a flat series) gives an empty range: widen it around the value.
+  for (QCPAxis* axis : {plot->xAxis, plot->yAxis}) {
+    const QCPRange range = axis->range();
+    if (range.size() > 0) continue;
+    const double pad = std::max(1.0, std::abs(range.center()) * 0.1);
+    axis->setRange(axis->scaleType() == QCPAxis::stLogarithmic
+                       ? QCPRange(range.center() / 2, range.center() * 2)
+                       : QCPRange(range.center() - pad, range.center() + pad));
+  }
 }
 
 void TrainingPlots::resetView() {
   m_userView = false;
   for (Panel& panel : m_panels) {
-    panel.plot->rescaleAxes();
+    fitAxes(panel.plot);
     panel.plot->replot();
   }
 }

@@ -19,6 +19,8 @@ namespace cdrl::studio {
 struct MetricPoints {
   QVector<double> steps;
   QHash<QString, QVector<double>> values;  // each as long as `steps`; NaN where a line lacks it
+  // ≥ 0: a resumed run restarted from this step, so held points after it are dropped first.
+  double superseded_after = -1;
 };
 
 class TrainingPlots : public QWidget {
@@ -52,6 +54,7 @@ class TrainingPlots : public QWidget {
   bool panelShows(const Panel& panel, const QString& series) const;
   void redraw(Panel& panel);
   void resetView();
+  static void fitAxes(QCustomPlot* plot);
 
   QVector<Panel> m_panels;
   QHash<QString, QVector<QPointF>> m_data;  // (step, value) per series

@@ -4,6 +4,7 @@
 #include <CLI/CLI.hpp>
 
 #include <cstdlib>
+#include <filesystem>
 #include <stdexcept>
 #include <string>
 
@@ -39,6 +40,15 @@ inline const CLI::Validator Positive(
       return {};
     },
     "> 0", "Positive");
+
+// Refuses an output that is the input file itself, before any work is spent (writing it would
+// destroy the input).
+inline void refuseOverwritingInput(const std::string& flag, const std::string& output,
+                                   const std::string& input) {
+  std::error_code error;
+  if (!output.empty() && std::filesystem::equivalent(output, input, error))
+    throw std::runtime_error(flag + " " + output + " is the input checkpoint; choose another file");
+}
 
 // Exit codes beyond CLI11's own.
 constexpr int kExitFailure = 1;   // bad input file, I/O error

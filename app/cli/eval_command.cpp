@@ -9,6 +9,7 @@
 #include "eval/evaluation.h"
 #include "eval/frechet.h"
 #include "eval/inception.h"
+#include "io/atomic_file.h"
 #include "io/text.h"
 #include "nn/classifier.h"
 #include "open_checkpoint.h"
@@ -19,7 +20,6 @@
 
 #include <cmath>
 #include <cstdio>
-#include <fstream>
 #include <optional>
 #include <sstream>
 
@@ -93,6 +93,7 @@ Dataset referenceData(const EvalArgs& a, const ModelConfig& config) {
 }
 
 void run(const EvalArgs& a) {
+  refuseOverwritingInput("--json", a.json, a.checkpoint);
   const auto device = selectDevice(devicePreferenceFromString(a.device));
   auto model = loadModel(openCheckpointFile(a.checkpoint), device);
   const ModelConfig& config = model->config();
@@ -179,11 +180,7 @@ void run(const EvalArgs& a) {
       report["composition"].push_back({{"concepts", name}, {"accuracy", rate}});
     }
   }
-  if (!a.json.empty()) {
-    std::ofstream out(a.json);
-    out << report.dump(2) << '\n';
-    if (!out) throw std::runtime_error("cannot write " + a.json);
-  }
+  if (!a.json.empty()) writeFileAtomically(a.json, report.dump(2) + '\n');
 }
 
 }  // namespace
@@ -213,7 +210,8 @@ void addEvalCommand(CLI::App& app) {
   cmd->add_option("--batch", a->sampling.batch, "Samples drawn at once")
       ->check(Positive)
       ->capture_default_str();
-  cmd->add_option("--seed", a->sampling.seed, "Seed of the first batch")
+  cmd->add_option("--seed", a->sampling.seed,
+                  "Seed of the draw (the samples do not depend on --batch)")
       ->check(NonNegative)
       ->capture_default_str();
   cmd->add_option("--steps", a->steps, "Langevin steps per level to compare (K')")

@@ -7,12 +7,13 @@
 #include "eval/calibration_file.h"
 #include "eval/ood.h"
 #include "eval/roc.h"
+#include "io/atomic_file.h"
 #include "open_checkpoint.h"
 #include "runtime/device.h"
 
 #include <cstdio>
-#include <fstream>
 #include <map>
+#include <sstream>
 
 namespace cdrl::cli {
 
@@ -60,6 +61,7 @@ std::vector<double> toVector(const torch::Tensor& t) {
 }
 
 void run(const OodArgs& a) {
+  refuseOverwritingInput("--csv", a.csv, a.checkpoint);
   const auto device = selectDevice(devicePreferenceFromString(a.device));
   const Checkpoint checkpoint = openCheckpointFile(a.checkpoint);
   auto model = loadModel(checkpoint, device);
@@ -87,13 +89,10 @@ void run(const OodArgs& a) {
   }
   std::fprintf(stderr, "cdrl ood: score: %s (higher = more in-distribution)\n",
                toString(kind).c_str());
-  std::ofstream csv;
-  if (!a.csv.empty()) {
-    csv.open(a.csv);
-    if (!csv) throw std::runtime_error("cannot write " + a.csv);
-    csv << "set,item,score"
-        << (calibration && kind == OodScoreKind::Typicality ? ",percentile" : "") << '\n';
-  }
+  // Collected, then written whole at the end (io/atomic_file.h): never a CSV cut short.
+  std::ostringstream csv;
+  csv << "set,item,score" << (calibration && kind == OodScoreKind::Typicality ? ",percentile" : "")
+      << '\n';
   auto score = [&](const std::string& what, const char* set) {
     Scored s = loadInput(what, model->config(), a.limit);
     torch::Tensor scores;
@@ -112,11 +111,9 @@ void run(const OodArgs& a) {
     for (size_t k = 0; k < s.names.size(); ++k) {
       const double v = scores[k].item<double>();
       const double p = percentiles ? percentileOf(*calibration, v) : 0.0;
-      if (csv.is_open()) {
-        csv << set << ',' << s.names[k] << ',' << v;
-        if (percentiles) csv << ',' << p;
-        csv << '\n';
-      }
+      csv << set << ',' << s.names[k] << ',' << v;
+      if (percentiles) csv << ',' << p;
+      csv << '\n';
       if (a.in_set.empty()) {
         if (percentiles)
           std::printf("%s\t%.6g\t%.1f\n", s.names[k].c_str(), v, p);
@@ -136,6 +133,7 @@ void run(const OodArgs& a) {
     std::printf("in: %zu  out: %zu  AUROC %.4f  FPR@95%%TPR %.4f\n", in.size(), out.size(),
                 roc.auroc, roc.fpr_at_95_tpr);
   }
+  if (!a.csv.empty()) writeFileAtomically(a.csv, csv.str());
 }
 
 }  // namespace

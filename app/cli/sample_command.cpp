@@ -9,16 +9,20 @@
 #include "data/point_csv.h"
 #include "open_checkpoint.h"
 #include "runtime/device.h"
+#include "runtime/limits.h"
 #include "sample_strip.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
-#include <filesystem>
 #include <utility>
 
 namespace cdrl::cli {
 
 namespace {
+
+constexpr int64_t kCallElements = int64_t{1} << 20;  // values per sample() call (4 MiB a tensor)
+constexpr int64_t kMaxGridImages = 1024;             // the PNG grid: 32 × 32 images at most
 
 struct SampleArgs {
   std::string checkpoint;
@@ -58,12 +62,8 @@ void run(const SampleArgs& a) {
   for (const auto& [flag, path] : {std::pair<const char*, const std::string&>{"-o", a.out},
                                    {"--strip", a.strip},
                                    {"--csv", a.csv},
-                                   {"--tensors", a.tensors}}) {
-    std::error_code error;
-    if (!path.empty() && std::filesystem::equivalent(path, a.checkpoint, error))
-      throw std::runtime_error(std::string(flag) + " " + path +
-                               " is the input checkpoint; choose another file");
-  }
+                                   {"--tensors", a.tensors}})
+    refuseOverwritingInput(flag, path, a.checkpoint);
   if (!a.csv.empty() && config.isImage())
     throw std::runtime_error("--csv is for 2-D point models; use --images");
   if (!a.images.empty() && !config.isImage())
@@ -93,19 +93,43 @@ void run(const SampleArgs& a) {
     options.condition = Condition::composed(terms);
   }
 
+  // Memory is bounded by the call size, not by -n: each row's noise is its own
+  // (SampleOptions::first_row), so calls of kCallElements give the samples one call would.
+  const auto example_bytes = static_cast<double>(config.exampleElements()) * sizeof(float);
+  limits::checkMemory(std::to_string(a.count) + " samples", a.count * example_bytes);
+  const int64_t per_call =
+      std::clamp<int64_t>(kCallElements / config.exampleElements(), 1, a.count);
   std::vector<LevelTrace> traces;
-  const auto result = sample(*model, options, [&](const LevelTrace& trace) {
-    std::fprintf(stderr, "level %d/%d  F(ŷ) %.4g → F(ỹ) %.4g\n", trace.level, trace.levels,
-                 trace.energy_proposal, trace.energy_refined);
-    if (!a.strip.empty()) traces.push_back(trace);
-  });
-  const auto& x = result.samples;
+  std::vector<torch::Tensor> parts;
+  for (int64_t done = 0; done < a.count; done += options.count) {
+    options.first_row = done;
+    options.count = std::min(per_call, a.count - done);
+    const bool first = done == 0;
+    const auto result = sample(*model, options, [&](const LevelTrace& trace) {
+      if (!first) return;
+      std::fprintf(stderr, "level %d/%d  F(ŷ) %.4g → F(ỹ) %.4g\n", trace.level, trace.levels,
+                   trace.energy_proposal, trace.energy_refined);
+      if (!a.strip.empty()) traces.push_back(trace);
+    });
+    parts.push_back(result.samples);
+    if (options.count < a.count)
+      std::fprintf(stderr, "cdrl sample: %lld of %lld samples\n",
+                   static_cast<long long>(done + options.count), static_cast<long long>(a.count));
+  }
+  const auto x = parts.size() == 1 ? parts.front() : torch::cat(parts);
+  parts.clear();
   if (!torch::isfinite(x).all().item<bool>())
     std::fprintf(stderr, "cdrl sample: warning: some samples are not finite\n");
 
   if (config.isImage()) {
-    const int columns = static_cast<int>(std::ceil(std::sqrt(static_cast<double>(a.count))));
-    writePng(a.out, toImageGrid(x, columns, 2, config.data_shape[1] < 64 ? 2 : 1));
+    const int64_t shown = std::min(a.count, kMaxGridImages);
+    if (shown < a.count)
+      std::fprintf(stderr,
+                   "cdrl sample: the grid shows the first %lld samples; --images writes all\n",
+                   static_cast<long long>(shown));
+    const int columns = static_cast<int>(std::ceil(std::sqrt(static_cast<double>(shown))));
+    writePng(a.out,
+             toImageGrid(x.slice(0, 0, shown), columns, 2, config.data_shape[1] < 64 ? 2 : 1));
   } else {
     writePng(a.out, scatterPlot(x, referencePoints(config)));
   }
@@ -135,7 +159,7 @@ void addSampleCommand(CLI::App& app) {
       ->required()
       ->check(CLI::ExistingFile);
   cmd->add_option("-n,--count", a->count, "Number of samples")
-      ->check(CLI::Range(1, 100000))
+      ->check(CLI::Range(int64_t{1}, limits::kMaxSamples))
       ->capture_default_str();
   cmd->add_option("--seed", a->seed, "Seed (same seed and options give the same samples)")
       ->check(NonNegative)

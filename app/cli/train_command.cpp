@@ -80,15 +80,15 @@ void addTrainCommand(CLI::App& app) {
   auto* cmd =
       app.add_subcommand("train", "Train a model (Algorithm 1) and write checkpoints and metrics");
   cmd->add_option("--preset", args->preset,
-                  "Model preset: toy2d, fmnist-tiny, shapes-tiny, faces-tiny or cifar10-paper")
-      ->check(CLI::IsMember(presetNames()))
-      ->capture_default_str();
+                  "Model preset: toy2d (default), fmnist-tiny, shapes-tiny, faces-tiny or "
+                  "cifar10-paper")
+      ->check(CLI::IsMember(presetNames()));
   cmd->add_option("--data", args->data, "Training data: " + dataSpecHelp());
   cmd->add_option("-o,--out", args->out, "Output folder (checkpoint.safetensors, metrics.jsonl)")
       ->required();
   cmd->add_option("--resume", args->resume,
                   "Continue from this checkpoint (its preset, data and training options are "
-                  "reused; flags given override them)")
+                  "reused; --data, -K and training options given override them)")
       ->check(CLI::ExistingFile);
   cmd->add_option("--steps", o.steps, "Total optimiser steps to reach (preset default)")
       ->check(Positive);
@@ -108,8 +108,9 @@ void addTrainCommand(CLI::App& app) {
   cmd->add_option("-K,--langevin-steps", args->K,
                   "Langevin steps per level in training (default 15)")
       ->check(CLI::Range(1, 1000));
-  cmd->add_flag("--conditional", args->conditional,
-                "Class-conditional model (needs labelled data)");
+  cmd->add_flag_callback(
+      "--conditional", [args] { args->conditional = true; },
+      "Class-conditional model (needs labelled data)");
   cmd->add_option("--device", *device, "auto, cpu or cuda")
       ->check(CLI::IsMember({"auto", "cpu", "cuda"}))
       ->capture_default_str();

@@ -31,6 +31,7 @@
 #include <QPlainTextEdit>
 #include <QProgressBar>
 #include <QPushButton>
+#include <QScreen>
 #include <QScrollArea>
 #include <QSettings>
 #include <QSplitter>
@@ -124,8 +125,15 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   side->addWidget(m_grid, 1);
   side->addWidget(new QLabel(tr("Model")));
   side->addWidget(m_modelPanel, 1);
-  auto* side_widget = new QWidget;
-  side_widget->setLayout(side);
+  auto* side_content = new QWidget;
+  side_content->setLayout(side);
+  // The side panel scrolls rather than forcing its height on the window (a composition panel
+  // with many attributes asked for 929 px; the grid was cut off at 1024×700).
+  auto* side_widget = new QScrollArea;
+  side_widget->setObjectName("sidePanel");
+  side_widget->setWidget(side_content);
+  side_widget->setWidgetResizable(true);
+  side_widget->setFrameShape(QFrame::NoFrame);
   auto* splitter = new QSplitter;
   // Image models step through pictures; 2-D models get the energy landscape (made on first use:
   // an OpenGL widget turns the whole window into a GL-composited one).
@@ -242,6 +250,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   m_message->setText(tr("No model open: File > Open, or drop a checkpoint on the window."));
   QSettings settings;
   if (!restoreGeometry(settings.value("window/geometry").toByteArray())) resize(1100, 700);
+  fitToScreen();
   // The last settings come back after a restart, so the same seed gives the same images.
   m_controls->setState(loadControls(settings));
 }
@@ -453,7 +462,35 @@ void MainWindow::applyRecord(const RunRecord& record) {
   settingsChanged();
 }
 
+void MainWindow::fitToScreen() {
+  // A geometry saved on a larger screen (or at another scale factor) comes back inside this one.
+  const QScreen* current = screen();
+  if (!current) return;
+  const QRect available = current->availableGeometry();
+  const QSize size = this->size().boundedTo(available.size());
+  if (size != this->size()) resize(size);
+  QRect frame = frameGeometry();
+  if (!available.contains(frame)) {
+    frame.moveLeft(std::clamp(frame.left(), available.left(),
+                              std::max(available.left(), available.right() - frame.width())));
+    frame.moveTop(std::clamp(frame.top(), available.top(),
+                             std::max(available.top(), available.bottom() - frame.height())));
+    move(frame.topLeft());
+  }
+}
+
 void MainWindow::closeEvent(QCloseEvent* event) {
+  if (m_training->isTraining()) {
+    // Closing stops the run at the next step with its checkpoint saved; say so and ask.
+    const auto answer = QMessageBox::question(
+        this, tr("Training in progress"),
+        tr("A training run is in progress. Stop it (its checkpoint is saved) and quit?"),
+        QMessageBox::Yes | QMessageBox::No, QMessageBox::No);
+    if (answer != QMessageBox::Yes) {
+      event->ignore();
+      return;
+    }
+  }
   QSettings().setValue("window/geometry", saveGeometry());
   QMainWindow::closeEvent(event);
 }

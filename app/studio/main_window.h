@@ -81,6 +81,7 @@ class MainWindow : public QMainWindow {
   void closeEvent(QCloseEvent* event) override;
 
  private:
+  void fitToScreen();
   void rememberRecent(const QString& path);
   void rebuildRecentMenu();
   void onLoaded(const ModelSummary& summary);

@@ -1,5 +1,7 @@
 #include "metrics_monitor.h"
 
+#include "io/checkpoint.h"
+
 #include <QDir>
 #include <QFileInfo>
 #include <QTimer>
@@ -23,7 +25,30 @@ void MetricsMonitor::attach(const QString& path) {
     connect(m_timer, &QTimer::timeout, this, &MetricsMonitor::poll);
   }
   m_timer->start(kPollMs);
+  describeRun(folder);
   poll();
+}
+
+void MetricsMonitor::describeRun(const QDir& folder) {
+  if (!QFileInfo::exists(m_checkpoint)) return;
+  Checkpoint checkpoint;
+  try {
+    checkpoint = readCheckpoint(m_checkpoint.toStdString());
+  } catch (const std::exception&) {
+    return;  // unreadable: the points still show, and the form keeps what it had
+  }
+  TrainingFormState state;
+  state.preset = QString::fromStdString(checkpoint.config.preset);
+  state.data = QString::fromStdString(checkpoint.config.dataset);
+  state.conditional = checkpoint.config.num_classes > 0;
+  if (checkpoint.training) {
+    state.steps = static_cast<int>(checkpoint.training->steps);
+    state.log_every = static_cast<int>(checkpoint.training->log_every);
+    state.checkpoint_every = static_cast<int>(checkpoint.training->checkpoint_every);
+  }
+  state.out = folder.absolutePath();
+  state.resume = true;
+  Q_EMIT runDescribed(state);
 }
 
 void MetricsMonitor::detach() {
@@ -35,8 +60,10 @@ void MetricsMonitor::detach() {
 void MetricsMonitor::poll() {
   if (!m_tail) return;
   const MetricsTail::Update update = m_tail->poll();
-  if (!update.rows.empty() || update.restarted) {
+  if (!update.rows.empty() || update.restarted || update.superseded_after) {
     MetricPoints points;
+    if (update.superseded_after)
+      points.superseded_after = static_cast<double>(*update.superseded_after);
     for (size_t r = 0; r < update.rows.size(); ++r) {
       const MetricsRow& row = update.rows[r];
       points.steps.push_back(static_cast<double>(row.step));

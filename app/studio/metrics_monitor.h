@@ -3,9 +3,11 @@
 #pragma once
 
 #include "io/metrics_tail.h"
+#include "training_form.h"
 #include "training_plots.h"
 
 #include <QDateTime>
+#include <QDir>
 #include <QObject>
 #include <QString>
 
@@ -32,9 +34,12 @@ class MetricsMonitor : public QObject {
   // New points; `restarted` when the file began again (clear what was shown first).
   void pointsAdded(const cdrl::studio::MetricPoints& points, bool restarted);
   void checkpointUpdated(const QString& path);
+  // The followed run's own settings, from its checkpoint (not sent when it has none yet).
+  void runDescribed(const cdrl::studio::TrainingFormState& state);
 
  private:
   void poll();
+  void describeRun(const QDir& folder);
 
   std::unique_ptr<MetricsTail> m_tail;
   QString m_checkpoint;

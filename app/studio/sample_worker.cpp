@@ -15,8 +15,9 @@ namespace cdrl::studio {
 
 namespace {
 
-// Frames carry at most this many samples' images: the view shows a few rows, the grid all.
-constexpr int kFrameSamples = 8;
+// Frames carry at most this many samples' images and Langevin steps, any of which the view can
+// show (64 RGB 32×32 samples with K = 15 over 6 levels: about 85 MB).
+constexpr int kFrameSamples = 64;
 
 QImage gridImage(const torch::Tensor& samples) {
   if (samples.dim() != 4) return {};

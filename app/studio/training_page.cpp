@@ -26,11 +26,14 @@ constexpr int kPreviewSamples = 16;
 // The form's plain data as core's request; zero counts mean "the preset's or run's own".
 TrainRequest toRequest(const TrainingFormState& s) {
   TrainRequest r;
-  r.preset = s.preset.toStdString();
   r.data = s.data.toStdString();
-  r.conditional = s.conditional;
   r.out = s.out.toStdString();
-  if (s.resume) r.resume = QDir(s.out).filePath("checkpoint.safetensors").toStdString();
+  if (s.resume) {
+    r.resume = QDir(s.out).filePath("checkpoint.safetensors").toStdString();
+  } else {  // a resumed run keeps its own networks
+    r.preset = s.preset.toStdString();
+    r.conditional = s.conditional;
+  }
   if (s.steps > 0) r.overrides.steps = s.steps;
   if (s.log_every > 0) r.overrides.log_every = s.log_every;
   if (s.checkpoint_every > 0) r.overrides.checkpoint_every = s.checkpoint_every;
@@ -117,6 +120,9 @@ TrainingPage::TrainingPage(QWidget* parent) : QWidget(parent) {
   });
   connect(m_monitor, &MetricsMonitor::pointsAdded, this, &TrainingPage::onPoints);
   connect(m_monitor, &MetricsMonitor::checkpointUpdated, this, &TrainingPage::onCheckpoint);
+  connect(m_monitor, &MetricsMonitor::runDescribed, this, [this](const TrainingFormState& state) {
+    if (!m_training) m_form->setState(state);  // following: the form shows the followed run
+  });
   connect(m_preview, &SampleWorker::loaded, this,
           [this](const ModelSummary& summary) { m_gridCaption->setText(summary.description); });
   connect(m_preview, &SampleWorker::finished, this, [this](const SampleDone& done) {

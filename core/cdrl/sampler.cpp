@@ -2,18 +2,23 @@
 
 #include "cdrl/langevin.h"
 #include "nn/spectral_norm.h"
+#include "runtime/limits.h"
 #include "runtime/shard_pool.h"
 
 #include <algorithm>
-#include <functional>
-#include <numeric>
 #include <stdexcept>
 
 namespace cdrl {
 
 void SampleOptions::validate(const ModelConfig& config) const {
-  if (count < 1) throw std::invalid_argument("sample: count must be at least 1");
-  if (steps < 0) throw std::invalid_argument("sample: steps must be ≥ 0 (0 = the model's K)");
+  limits::checkRange("sample: count", count, 1, limits::kMaxSamples);
+  limits::checkRange("sample: steps", steps, 0, limits::kMaxLangevinSteps);
+  if (first_row < 0) throw std::invalid_argument("sample: first_row must be ≥ 0");
+  // x, ŷ, ỹ, the level's noise, ∇F and the trace's copies: about 8 batches of examples at once
+  // (plus the networks' activations, which the callers bound with their batch size).
+  const auto example = static_cast<double>(config.exampleElements()) * sizeof(float);
+  limits::checkMemory("sampling " + std::to_string(count) + " examples at once",
+                      8.0 * static_cast<double>(count) * example);
   if (shards < 0) throw std::invalid_argument("sample: shards must be ≥ 0 (0 = one per thread)");
   condition.validate(config.num_classes);
   if (x_T.defined()) {
@@ -32,6 +37,47 @@ torch::Tensor levelLambda(const Schedule& schedule, int i, int64_t batch, torch:
 }
 
 torch::Tensor cpu(const torch::Tensor& t) { return t.detach().to(torch::kCPU); }
+
+uint64_t splitmix64(uint64_t z) {
+  z += 0x9E3779B97F4A7C15ull;
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+  return z ^ (z >> 31);
+}
+
+// The noise of Algorithm 2, keyed by (seed, row, level, draw): row b's values come from a
+// generator of its own, so a sample depends neither on the batch size nor on how the batch is
+// split over cores or calls (SampleOptions::first_row), and a level's noise is drawn step by step
+// as the chain needs it, never all K steps at once.
+class RowNoise {
+ public:
+  static constexpr int kProposal = 0;  // draw 0: ε'' of the proposal; draw k + 1: Langevin step k
+
+  RowNoise(uint64_t seed, int64_t first_row, std::vector<int64_t> example_shape,
+           torch::Device device)
+      : m_seed(seed), m_first_row(first_row), m_shape(std::move(example_shape)), m_device(device) {}
+
+  // level T + 1 holds x_T.
+  torch::Tensor operator()(int level, int draw, RowRange rows) const {
+    std::vector<torch::Tensor> out;
+    out.reserve(static_cast<size_t>(rows.size()));
+    for (int64_t b = rows.begin; b < rows.end; ++b) {
+      uint64_t key = splitmix64(m_seed);
+      for (const uint64_t part : {static_cast<uint64_t>(m_first_row + b),
+                                  static_cast<uint64_t>(level), static_cast<uint64_t>(draw)})
+        key = splitmix64(key ^ part);
+      auto gen = at::detail::createCPUGenerator(key);
+      out.push_back(torch::randn(m_shape, gen));
+    }
+    return torch::stack(out).to(m_device);
+  }
+
+ private:
+  uint64_t m_seed;
+  int64_t m_first_row;
+  std::vector<int64_t> m_shape;
+  torch::Device m_device;
+};
 
 }  // namespace
 
@@ -102,30 +148,20 @@ SampleResult sample(Model& model, const SampleOptions& options, const LevelCallb
   cacheNormalizedWeights(nets.ebm);  // before the parts run the networks at once
   cacheNormalizedWeights(nets.initializer);
 
-  torch::Generator gen = at::detail::createCPUGenerator(options.seed);
-  std::vector<int64_t> shape = {B};
-  shape.insert(shape.end(), model.config().data_shape.begin(), model.config().data_shape.end());
-  auto randn = [&](void) { return torch::randn(shape, gen).to(device); };
+  const RowNoise noise(options.seed, options.first_row, model.config().data_shape, device);
   // CPU: the level's rows in one part per core (ShardPool), and guidance / composition terms in
   // passes of ≤ kCpuTermRows rows.
-  const int64_t example_size =
-      std::accumulate(shape.begin() + 1, shape.end(), int64_t{1}, std::multiplies<>());
-  const auto rows = batchParts(device, B, example_size, options.shards);
+  const auto rows = batchParts(device, B, model.config().exampleElements(), options.shards);
   const int64_t max_rows = device.is_cpu() ? kCpuTermRows : 0;
 
   SampleResult result;
   result.run_id = options.run_id;
   result.seed = options.seed;
-  auto x = randn();  // x_T ~ N(0, I)
-  if (options.x_T.defined()) x = options.x_T.to(device, torch::kFloat);
+  auto x = options.x_T.defined() ? options.x_T.to(device, torch::kFloat)
+                                 : noise(T + 1, RowNoise::kProposal, {0, B});  // x_T ~ N(0, I)
   for (int i = T; i >= 1; --i) {
     if (cancel && cancel->load()) break;
     const auto& L = schedule.level(i);
-    // All of the level's noise first, in the order a single chain draws it, then parts of it.
-    const auto eps = randn();
-    std::vector<torch::Tensor> chain_noise;
-    if (options.noise)
-      for (int k = 0; k < steps; ++k) chain_noise.push_back(randn());
     const auto levels = torch::full({1}, i, torch::TensorOptions(device).dtype(torch::kLong));
     const auto coeff = langevinCoefficients(schedule, levels, steps, x.dim() - 1);
     std::vector<LevelPart> parts(rows.size());
@@ -138,20 +174,20 @@ SampleResult sample(Model& model, const SampleOptions& options, const LevelCallb
       // §5 step 4: ŷ = g(x_i) + sqrt(β̃_i·m_i)·ε''.
       auto y_hat = g(x_part, max_rows);
       if (options.noise)
-        y_hat = y_hat + std::sqrt(L.beta_tilde * L.m) * eps.slice(0, r.begin, r.end);
+        y_hat = y_hat + std::sqrt(L.beta_tilde * L.m) * noise(i, RowNoise::kProposal, r);
       LangevinOptions lopts;
       lopts.steps = steps;
       lopts.noise = options.noise;
       lopts.keep_steps = options.keep_steps;
       lopts.keep_samples =
           options.keep_samples < 0 ? -1 : std::clamp<int64_t>(options.keep_samples - r.begin, 0, n);
-      const LangevinNoise noise = [&](int k, const torch::Tensor&) {
-        return chain_noise[static_cast<size_t>(k)].slice(0, r.begin, r.end);
+      const LangevinNoise step_noise = [&](int k, const torch::Tensor&) {
+        return noise(i, k + 1, r);
       };
       const EnergyGradient F_grad = [&](const torch::Tensor& y) {
         return F.withGradient(y, max_rows);
       };
-      parts[p].chain = langevinRefine(y_hat, x_part, coeff, F_grad, lopts, noise, cancel);
+      parts[p].chain = langevinRefine(y_hat, x_part, coeff, F_grad, lopts, step_noise, cancel);
       parts[p].y_hat = y_hat;
       if (on_level && !parts[p].chain.cancelled)
         parts[p].energy_refined_sum = F(parts[p].chain.y).sum().item<double>();

@@ -27,7 +27,10 @@ struct SampleOptions {
   Condition condition = Condition::none();  // guidance / composition (§7)
   int shards = 0;      // CPU: batch parts refined on separate cores (0 = one per thread, 1 = whole)
   int64_t run_id = 0;  // echoed in every report, so callers can drop stale results
-  torch::Tensor x_T;   // start from this [count, data shape…] instead of drawing x_T (tests)
+  // Row 0 of this call is row first_row of a larger draw with the same seed: a draw split into
+  // calls of any size gives the same samples as one call (each row's noise is its own).
+  int64_t first_row = 0;
+  torch::Tensor x_T;  // start from this [count, data shape…] instead of drawing x_T (tests)
 
   // Throws std::invalid_argument naming the bad field.
   void validate(const ModelConfig& config) const;

@@ -5,6 +5,7 @@
 #include "cdrl/preset.h"
 #include "cdrl/training_metrics.h"
 #include "data/data_source.h"
+#include "io/atomic_file.h"
 #include "io/metrics_log.h"
 
 #include <chrono>
@@ -35,6 +36,38 @@ TrainOptions TrainOverrides::applyTo(TrainOptions o) const {
   return o;
 }
 
+namespace {
+
+// What a resumed run changes, as a note for the user (flags given now override the run's own);
+// throws for what cannot change under a run: its networks.
+std::string resumeChanges(const TrainRequest& request, Checkpoint& resumed) {
+  ModelConfig& config = resumed.config;
+  if (request.preset && *request.preset != config.preset)
+    throw std::runtime_error("--preset " + *request.preset + ": " + request.resume + " is a " +
+                             config.preset +
+                             " run, and a resumed run keeps its networks (start a new run in "
+                             "another folder to change the preset)");
+  if (request.conditional && *request.conditional != (config.num_classes > 0))
+    throw std::runtime_error(
+        request.resume + " is " + (config.num_classes > 0 ? "conditional" : "unconditional") +
+        ", and a resumed run keeps its networks (start a new run to change it)");
+  std::vector<std::string> changes;
+  if (request.K && *request.K != config.schedule.K) {
+    changes.push_back("Langevin steps per level " + std::to_string(config.schedule.K) + " → " +
+                      std::to_string(*request.K));
+    config.schedule.K = *request.K;
+  }
+  if (!request.data.empty() && request.data != config.dataset) {
+    changes.push_back("data " + config.dataset + " → " + request.data);
+    config.dataset = request.data;  // recorded in every checkpoint from now on
+  }
+  std::string note;
+  for (const auto& change : changes) note += (note.empty() ? "resumed with " : ", ") + change;
+  return note;
+}
+
+}  // namespace
+
 TrainingSetup prepareTraining(const TrainRequest& request) {
   namespace fs = std::filesystem;
   if (request.out.empty()) throw std::runtime_error("no output folder given");
@@ -44,17 +77,25 @@ TrainingSetup prepareTraining(const TrainRequest& request) {
   fs::create_directories(request.out, ec);
   if (ec)
     throw std::runtime_error("cannot create output folder " + request.out + ": " + ec.message());
+  s.lock = std::make_unique<RunLock>(request.out);
+  if (const int orphans = removeOrphanTemporaries(request.out))
+    s.note =
+        "removed " + std::to_string(orphans) + " temporary file(s) left by an interrupted save";
   s.checkpoint_path = (fs::path(request.out) / "checkpoint.safetensors").string();
   s.metrics_path = (fs::path(request.out) / "metrics.jsonl").string();
 
   std::optional<Checkpoint> resumed;
-  if (!request.resume.empty()) resumed = openCheckpoint(request.resume);
+  if (!request.resume.empty()) {
+    resumed = openCheckpoint(request.resume);
+    const std::string changes = resumeChanges(request, *resumed);
+    if (!changes.empty()) s.note += (s.note.empty() ? "" : "; ") + changes;
+  }
   const std::string data_spec = !request.data.empty() ? request.data
                                 : resumed             ? resumed->config.dataset
                                                       : "";
   if (data_spec.empty())
     throw std::runtime_error("no training data given (" + dataSpecHelp() + ")");
-  const Preset base = preset(resumed ? resumed->config.preset : request.preset);
+  const Preset base = preset(resumed ? resumed->config.preset : request.preset.value_or("toy2d"));
   // Image files are brought to the preset's channels and size.
   const auto& shape = resumed ? resumed->config.data_shape : base.model.data_shape;
   ImageLoadOptions image;
@@ -65,13 +106,15 @@ TrainingSetup prepareTraining(const TrainRequest& request) {
   s.data = std::make_unique<Dataset>(loadDataset(data_spec, request.data_seed, image));
   // A resumed run keeps its own options; what the user set now overrides them.
   if (resumed && !resumed->training)
-    s.note = request.resume +
-             " predates stored training options; options not given now take the preset's defaults";
+    s.note += (s.note.empty() ? "" : "; ") + request.resume +
+              " predates stored training options; options not given now take the preset's "
+              "defaults";
   s.options =
       request.overrides.applyTo(resumed && resumed->training ? *resumed->training : base.training);
 
-  ModelConfig config =
-      resumed ? resumed->config : presetFor(request.preset, *s.data, request.conditional);
+  ModelConfig config = resumed ? resumed->config
+                               : presetFor(request.preset.value_or("toy2d"), *s.data,
+                                           request.conditional.value_or(false));
   // The specification, not the data set's short name: a resumed run reloads its data from it.
   if (!resumed) config.dataset = data_spec;
   if (request.K) config.schedule.K = *request.K;
@@ -89,7 +132,7 @@ RunEnd runTraining(TrainingSetup& s, const std::atomic<bool>& stop,
                    const std::function<void(const StepStats&)>& on_step) {
   using Clock = std::chrono::steady_clock;
   const TrainOptions& o = s.options;
-  MetricsLog metrics(s.metrics_path);
+  MetricsLog metrics(s.metrics_path, s.trainer->stepsDone());
   const auto start = Clock::now();
   auto interval_start = start;
   int64_t interval_steps = 0;

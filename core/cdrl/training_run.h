@@ -6,6 +6,7 @@
 #include "cdrl/model.h"
 #include "cdrl/trainer.h"
 #include "data/dataset.h"
+#include "io/run_lock.h"
 #include "runtime/device.h"
 
 #include <atomic>
@@ -26,13 +27,17 @@ struct TrainOverrides {
 };
 
 struct TrainRequest {
-  std::string preset = "toy2d";  // ignored when resuming
-  std::string data;              // data specification (data_source.h); empty = the checkpoint's
-  std::string out;               // folder for checkpoint.safetensors and metrics.jsonl
-  std::string resume;            // checkpoint to continue, or empty for a new run
-  bool conditional = false;      // class- or attribute-conditional (needs labelled data)
-  uint64_t data_seed = 0;        // seed of generated data (toy, shapes)
-  std::optional<int> K;          // Langevin steps per level in training (preset default)
+  // A new run's preset (toy2d when unset). On resume it must be the checkpoint's: the networks
+  // cannot change under a run.
+  std::optional<std::string> preset;
+  // Data specification (data_source.h); empty = the checkpoint's. On resume another one is used
+  // and recorded in the checkpoints from then on.
+  std::string data;
+  std::string out;                  // folder for checkpoint.safetensors and metrics.jsonl
+  std::string resume;               // checkpoint to continue, or empty for a new run
+  std::optional<bool> conditional;  // class- or attribute-conditional; on resume, must match
+  uint64_t data_seed = 0;           // seed of generated data (toy, shapes)
+  std::optional<int> K;  // Langevin steps per level in training (preset default; on resume: new K)
   DevicePreference device = DevicePreference::Auto;
   TrainOverrides overrides;
 };
@@ -45,9 +50,10 @@ struct TrainingSetup {
   std::unique_ptr<Model> model;
   std::unique_ptr<Trainer> trainer;
   TrainOptions options;
-  std::string checkpoint_path;  // <out>/checkpoint.safetensors
-  std::string metrics_path;     // <out>/metrics.jsonl
-  std::string note;             // a warning for the user, or empty
+  std::string checkpoint_path;    // <out>/checkpoint.safetensors
+  std::string metrics_path;       // <out>/metrics.jsonl
+  std::string note;               // a warning for the user, or empty
+  std::unique_ptr<RunLock> lock;  // held for the run: no second run writes into `out`
 };
 
 // Loads the data, builds or restores the model and trainer, creates `out`. Throws

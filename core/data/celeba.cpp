@@ -1,6 +1,7 @@
 #include "data/celeba.h"
 
 #include "data/image_io.h"
+#include "io/atomic_file.h"
 
 #include <opencv2/imgcodecs.hpp>
 
@@ -192,7 +193,7 @@ void writeCelebA(const Dataset& data, const std::string& root) {
     std::snprintf(name, sizeof name, "%06lld.jpg", static_cast<long long>(i + 1));
     const cv::Mat bgr = toImageGrid(data.data.slice(0, i, i + 1), 1, /*padding=*/0);
     const std::string path = (images / name).string();
-    if (!cv::imwrite(path, bgr, jpeg)) fail(path, "cannot write the image");
+    writePng(path, bgr, jpeg);
     attr_list << name;
     for (int64_t k = 0; k < attributes.size(1); ++k) attr_list << (a[i][k] ? "  1" : " -1");
     attr_list << "\n";
@@ -201,11 +202,7 @@ void writeCelebA(const Dataset& data, const std::string& root) {
   }
   for (const auto& [file, text] :
        {std::pair{kAttrFile, attr_list.str()}, std::pair{kPartitionFile, partitions.str()}}) {
-    const std::string path = (fs::path(root) / file).string();
-    std::ofstream out(path, std::ios::binary);
-    out << text;
-    out.close();
-    if (!out) fail(path, "cannot write");
+    writeFileAtomically((fs::path(root) / file).string(), text);
   }
 }
 

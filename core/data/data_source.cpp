@@ -8,6 +8,7 @@
 #include "data/point_csv.h"
 #include "data/shapes_data.h"
 #include "data/toy_data.h"
+#include "runtime/limits.h"
 
 #include <cstdio>
 #include <stdexcept>
@@ -28,13 +29,17 @@ Dataset reported(Dataset data, const LoadReport& report) {
   return data;
 }
 
-// "<n>" after a prefix, or the default when absent.
-int64_t countAfter(const std::string& rest, int64_t fallback) {
+// "<n>" after a prefix, or the default when absent; refused before generation when the data set
+// would not fit in memory (`example_bytes` each).
+int64_t countAfter(const std::string& rest, int64_t fallback, double example_bytes) {
   if (rest.empty()) return fallback;
-  const int64_t n = std::stoll(rest);
-  if (n < 2) throw std::invalid_argument("needs at least 2 examples");
+  const int64_t n = limits::parseCount(rest, "the count", 2, int64_t{1} << 40);
+  limits::checkMemory(std::to_string(n) + " generated examples", n * example_bytes);
   return n;
 }
+
+constexpr double kPointBytes = 2 * sizeof(float);
+constexpr double kImageBytes = 3 * 32 * 32 * sizeof(float);  // shapes and faces: 32×32 RGB
 
 std::string after(const std::string& spec, const std::string& prefix) {
   return spec.size() > prefix.size() ? spec.substr(prefix.size() + 1) : std::string();
@@ -53,17 +58,16 @@ Dataset loadDataset(const std::string& spec, uint64_t seed, const ImageLoadOptio
       std::string rest = after(spec, "toy");
       int64_t n = kToyPoints;
       if (auto colon = rest.find(':'); colon != std::string::npos) {
-        n = std::stoll(rest.substr(colon + 1));
+        n = countAfter(rest.substr(colon + 1), kToyPoints, kPointBytes);
         rest = rest.substr(0, colon);
-        if (n < 2) throw std::invalid_argument("a toy data set needs at least 2 points");
       }
       return makeToyDataset(toyShapeFromString(rest), n, seed);
     }
     if (startsWith(spec, "csv")) return readPointCsv(after(spec, "csv"));
     if (startsWith(spec, "shapes"))
-      return makeShapesDataset(countAfter(after(spec, "shapes"), kShapesImages), seed);
+      return makeShapesDataset(countAfter(after(spec, "shapes"), kShapesImages, kImageBytes), seed);
     if (startsWith(spec, "faces"))
-      return makeFacesDataset(countAfter(after(spec, "faces"), kFacesImages), seed);
+      return makeFacesDataset(countAfter(after(spec, "faces"), kFacesImages, kImageBytes), seed);
     if (startsWith(spec, "cifar10-test"))
       return readCifar10(after(spec, "cifar10-test"), Split::Test);
     if (startsWith(spec, "cifar10")) return readCifar10(after(spec, "cifar10"), Split::Train);

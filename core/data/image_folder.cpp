@@ -1,5 +1,8 @@
 #include "data/image_folder.h"
 
+#include "data/image_header.h"
+#include "runtime/limits.h"
+
 #include <ATen/Parallel.h>
 
 #include <opencv2/imgcodecs.hpp>
@@ -9,6 +12,7 @@
 #include <cctype>
 #include <cerrno>
 #include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -17,6 +21,8 @@
 
 namespace cdrl {
 namespace {
+
+constexpr double kMaxImageFileBytes = 512.0 * (1 << 20);  // compressed; decoded size is checked too
 
 namespace fs = std::filesystem;
 
@@ -104,10 +110,20 @@ cv::Mat toChannels(const cv::Mat& image, int channels, std::vector<std::string>&
 }
 
 // Resize so the short side is `size`, then keep the centre size x size square.
-cv::Mat resizeAndCrop(const cv::Mat& image, int size, std::vector<std::string>& steps) {
+cv::Mat resizeAndCrop(const cv::Mat& input, int size, std::vector<std::string>& steps) {
+  const int short_side = std::min(input.cols, input.rows);
+  // A long thin image keeps only the centre part the crop below can show (at most twice as long
+  // as wide), so that resizing it cannot blow up: 1 000 000×1 would become 32 000 000×32.
+  const int keep = 2 * short_side;
+  const cv::Mat image =
+      input.cols > keep   ? input(cv::Rect((input.cols - keep) / 2, 0, keep, input.rows))
+      : input.rows > keep ? input(cv::Rect(0, (input.rows - keep) / 2, input.cols, keep))
+                          : input;
+  if (image.size() != input.size())
+    steps.push_back("kept the centre " + sizeText(image.cols, image.rows) + " of " +
+                    sizeText(input.cols, input.rows));
   const int width = image.cols;
   const int height = image.rows;
-  const int short_side = std::min(width, height);
   cv::Mat resized = image;
   if (short_side != size) {
     const double factor = static_cast<double>(size) / short_side;
@@ -127,12 +143,40 @@ cv::Mat resizeAndCrop(const cv::Mat& image, int size, std::vector<std::string>& 
 }
 
 std::vector<uint8_t> readBytes(const std::string& path) {
+  // Not a FIFO or device (reading one would wait forever), and not more than an image can be.
+  std::error_code error;
+  const auto status = fs::status(path, error);
+  if (!error && !fs::is_regular_file(status))
+    throw std::runtime_error(path + ": not a regular file");
+  const auto file_bytes = fs::file_size(path, error);
+  if (!error && file_bytes > kMaxImageFileBytes)
+    throw std::runtime_error(path + ": " + limits::formatBytes(static_cast<double>(file_bytes)) +
+                             " is more than an image file may be (" +
+                             limits::formatBytes(kMaxImageFileBytes) + ")");
   std::ifstream in(path, std::ios::binary);
   if (!in) throw std::runtime_error(path + ": cannot open: " + std::strerror(errno));
   std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)),
                              std::istreambuf_iterator<char>());
   if (in.bad()) throw std::runtime_error(path + ": read error");
   return bytes;
+}
+
+// Refuses, from the header alone, an image whose decoded pixels would pass the limits.
+void checkDecodedSize(const std::string& path, const std::vector<uint8_t>& bytes) {
+  const auto size = imageSizeFromHeader(bytes);
+  if (!size) throw std::runtime_error(path + ": not a PNG, JPEG, BMP, WebP, TIFF or PNM image");
+  const double pixels = static_cast<double>(size->width) * static_cast<double>(size->height);
+  if (size->width < 1 || size->height < 1 || size->width > limits::kMaxImageSide ||
+      size->height > limits::kMaxImageSide ||
+      pixels > static_cast<double>(limits::kMaxImagePixels)) {
+    char text[160];
+    std::snprintf(text, sizeof text,
+                  ": image is %lld×%lld pixels; the limit is %lld per side and %.1f megapixels",
+                  static_cast<long long>(size->width), static_cast<long long>(size->height),
+                  static_cast<long long>(limits::kMaxImageSide),
+                  static_cast<double>(limits::kMaxImagePixels) / 1e6);
+    throw std::runtime_error(path + text);
+  }
 }
 
 struct Decoded {
@@ -231,6 +275,7 @@ torch::Tensor loadImage(const std::string& path, const ImageLoadOptions& options
   if (fs::is_directory(path)) throw std::runtime_error(path + ": is a folder, not an image");
   const auto bytes = readBytes(path);
   if (bytes.empty()) throw std::runtime_error(path + ": empty file");
+  checkDecodedSize(path, bytes);
   cv::Mat image;
   try {
     image = cv::imdecode(bytes, cv::IMREAD_UNCHANGED);

@@ -1,5 +1,7 @@
 #include "data/image_io.h"
 
+#include "io/atomic_file.h"
+
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
@@ -102,19 +104,22 @@ cv::Mat toImageGrid(const torch::Tensor& images, int columns, int padding, int u
   return grid;
 }
 
-void writePng(const std::string& path, const cv::Mat& image) {
+void writePng(const std::string& path, const cv::Mat& image, const std::vector<int>& params) {
   const auto folder = std::filesystem::path(path).parent_path();
   if (!folder.empty() && !std::filesystem::is_directory(folder)) {
     throw std::runtime_error("cannot write " + path + ": folder " + folder.string() +
                              " does not exist");
   }
-  bool written = false;
+  const auto extension = std::filesystem::path(path).extension().string();
+  std::vector<uchar> encoded;
+  bool done = false;
   try {
-    written = cv::imwrite(path, image);
+    done = cv::imencode(extension.empty() ? ".png" : extension, image, encoded, params);
   } catch (const cv::Exception& e) {
-    throw std::runtime_error("cannot write " + path + ": " + e.what());
+    throw std::runtime_error("cannot write " + path + ": " + e.err);
   }
-  if (!written) throw std::runtime_error("cannot write " + path);
+  if (!done) throw std::runtime_error("cannot write " + path + ": encoding failed");
+  writeFileAtomically(path, {reinterpret_cast<const char*>(encoded.data()), encoded.size()});
 }
 
 cv::Mat scatterPlot(const torch::Tensor& points, const torch::Tensor& reference, int size,

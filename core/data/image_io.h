@@ -6,6 +6,7 @@
 #include <opencv2/core.hpp>
 
 #include <string>
+#include <vector>
 
 namespace cdrl {
 
@@ -15,8 +16,10 @@ namespace cdrl {
 // C = 3; value v maps to round((v + 1) * 127.5). Cells after the last image stay white.
 cv::Mat toImageGrid(const torch::Tensor& images, int columns, int padding = 2, int upscale = 1);
 
-// Throws std::runtime_error naming the path when its folder is missing or encoding fails.
-void writePng(const std::string& path, const cv::Mat& image);
+// Encodes by the path's extension (PNG when it has none; `params` as cv::imwrite takes them) and
+// writes atomically (io/atomic_file.h). Throws std::runtime_error naming the path when its folder
+// is missing, encoding fails or the disk refuses the file; no partial file is left.
+void writePng(const std::string& path, const cv::Mat& image, const std::vector<int>& params = {});
 
 // A size x size BGR plot on white of the square [-extent, extent]^2 (y up): `reference` ([M, 2],
 // may be undefined) in light grey under `points` ([N, 2]) in a strong blue, with a thin frame

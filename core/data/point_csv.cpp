@@ -1,4 +1,6 @@
 #include "data/point_csv.h"
+
+#include "io/atomic_file.h"
 #include "io/text.h"
 
 #include <algorithm>
@@ -10,6 +12,7 @@
 #include <fstream>
 #include <limits>
 #include <optional>
+#include <sstream>
 #include <stdexcept>
 
 namespace cdrl {
@@ -137,8 +140,7 @@ void writePointCsv(const std::string& path, const torch::Tensor& points,
   if (shift.size() != 2 || scale.size() != 2) {
     throw std::invalid_argument("writePointCsv: shift and scale need 2 entries each");
   }
-  std::ofstream out(path);
-  if (!out) throw std::runtime_error("cannot write " + path + ": " + std::strerror(errno));
+  std::ostringstream out;
   out.precision(std::numeric_limits<double>::max_digits10);
   out << "x,y\n";
   const auto p = points.detach().to(torch::kCPU, torch::kDouble).contiguous();
@@ -146,8 +148,7 @@ void writePointCsv(const std::string& path, const torch::Tensor& points,
   for (int64_t i = 0; i < p.size(0); ++i) {
     out << a[i][0] * scale[0] + shift[0] << ',' << a[i][1] * scale[1] + shift[1] << '\n';
   }
-  out.flush();
-  if (!out) throw std::runtime_error("cannot write " + path + ": write failed");
+  writeFileAtomically(path, out.str());
 }
 
 }  // namespace cdrl

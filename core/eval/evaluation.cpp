@@ -16,10 +16,11 @@ DrawnSamples drawSamples(Model& model, const Condition& condition, const EvalSam
   DrawnSamples out;
   std::vector<torch::Tensor> parts;
   const auto start = std::chrono::steady_clock::now();
-  for (int64_t done = 0, k = 0; done < sampling.count; ++k) {
+  for (int64_t done = 0; done < sampling.count;) {
     SampleOptions options;
     options.count = std::min(sampling.batch, sampling.count - done);
-    options.seed = sampling.seed + static_cast<uint64_t>(k);
+    options.seed = sampling.seed;
+    options.first_row = done;
     options.steps = sampling.steps;
     options.use_ema = sampling.use_ema;
     options.condition = condition;

@@ -17,7 +17,7 @@ namespace cdrl {
 struct EvalSampling {
   int64_t count = 500;  // samples per measurement
   int64_t batch = 100;  // samples drawn at once
-  uint64_t seed = 0;    // batch k uses seed + k
+  uint64_t seed = 0;    // the whole draw's seed: the samples do not depend on `batch`
   int steps = 0;        // K' Langevin steps per level; 0 = the model's K
   bool use_ema = true;
 };

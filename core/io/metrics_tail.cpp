@@ -1,5 +1,9 @@
 #include "io/metrics_tail.h"
 
+#include "io/metrics_log.h"
+
+#include <algorithm>
+
 #include <filesystem>
 #include <fstream>
 
@@ -46,6 +50,15 @@ MetricsTail::Update MetricsTail::poll() {
     const std::string line = m_partial.substr(begin, end - begin);
     if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
     const auto json = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
+    if (json.is_object() && json.contains(kMetricsRestartKey) &&
+        json[kMetricsRestartKey].is_number_integer()) {
+      const auto after = json[kMetricsRestartKey].get<int64_t>();
+      update.rows.erase(std::remove_if(update.rows.begin(), update.rows.end(),
+                                       [after](const MetricsRow& row) { return row.step > after; }),
+                        update.rows.end());
+      update.superseded_after = std::min(after, update.superseded_after.value_or(after));
+      continue;
+    }
     if (!json.is_object() || !json.contains("step") || !json["step"].is_number_integer()) {
       ++update.skipped;
       continue;

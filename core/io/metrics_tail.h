@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -27,7 +28,10 @@ class MetricsTail {
   struct Update {
     std::vector<MetricsRow> rows;  // complete new lines, in file order
     bool restarted = false;        // the file shrank or was replaced: earlier rows are stale
-    int skipped = 0;               // lines that were not a JSON object with a step
+    // A resumed run's restart marker: rows from earlier polls with a larger step are superseded
+    // (`rows` is already reconciled). Unset when there was none.
+    std::optional<int64_t> superseded_after;
+    int skipped = 0;  // lines that were not a JSON object with a step
   };
 
   // A missing file is no error (the run may not have written it yet): it gives no rows. A line

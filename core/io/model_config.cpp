@@ -1,5 +1,7 @@
 #include "io/model_config.h"
 
+#include "runtime/limits.h"
+
 #include <stdexcept>
 
 namespace cdrl {
@@ -9,9 +11,21 @@ void ModelConfig::validate() const {
   ebm.validate("ebm");
   initializer.validate("initializer");
   if (data_shape.empty()) throw std::invalid_argument("model: data_shape is empty");
-  if (num_classes < 0) throw std::invalid_argument("model: num_classes must be ≥ 0");
+  int64_t elements = 1;
+  for (const auto d : data_shape) {
+    limits::checkRange("model: a data_shape axis", d, 1, limits::kMaxDimension);
+    elements *= d;  // ≤ 4096 per axis, so this cannot overflow before the check below trips
+    limits::checkRange("model: elements per example", elements, 1, limits::kMaxExampleElements);
+  }
+  limits::checkRange("model: num_classes", num_classes, 0, limits::kMaxClasses);
   if (!class_names.empty() && static_cast<int64_t>(class_names.size()) != num_classes)
     throw std::invalid_argument("model: class_names must have num_classes entries");
+}
+
+int64_t ModelConfig::exampleElements() const {
+  int64_t elements = 1;
+  for (const auto d : data_shape) elements *= d;
+  return elements;
 }
 
 nlohmann::json toJson(const ModelConfig& c) {

@@ -26,6 +26,8 @@ struct ModelConfig {
 
   void validate() const;
   bool isImage() const { return data_shape.size() == 3; }
+  // Values in one example: the product of data_shape.
+  int64_t exampleElements() const;
 };
 
 nlohmann::json toJson(const ModelConfig& config);

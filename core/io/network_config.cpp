@@ -1,16 +1,25 @@
 #include "io/network_config.h"
 
+#include "runtime/limits.h"
+
+#include <algorithm>
 #include <stdexcept>
 
 namespace cdrl {
 
 void NetworkConfig::validate(const std::string& which) const {
   auto fail = [&](const std::string& what) { throw std::invalid_argument(which + ": " + what); };
-  if (width < 1) fail("width must be positive");
+  limits::checkRange(which + ": width", width, 1, limits::kMaxChannels);
   if (multipliers.empty()) fail("multipliers must not be empty");
-  for (auto m : multipliers)
+  if (multipliers.size() > 16) fail("more than 16 multipliers");
+  for (auto m : multipliers) {
     if (m < 1) fail("multipliers must be positive");
-  if (blocks < 1) fail("blocks must be at least 1");
+    limits::checkRange(which + ": width × multiplier", width * std::min<int64_t>(m, 1 << 20), 1,
+                       limits::kMaxChannels);
+  }
+  limits::checkRange(which + ": blocks", blocks, 1, 64);
+  limits::checkRange(which + ": embed_dim", embed_dim, 2, limits::kMaxChannels);
+  limits::checkRange(which + ": groups", groups, 1, limits::kMaxChannels);
   if (dropout < 0 || dropout >= 1) fail("dropout must be in [0, 1)");
   if (embed_dim < 2 || embed_dim % 2) fail("embed_dim must be an even number ≥ 2");
   if (architecture == Architecture::UNet || architecture == Architecture::ReferenceMlp) {

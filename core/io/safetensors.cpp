@@ -1,11 +1,15 @@
 #include "io/safetensors.h"
 
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
 
 #include <nlohmann/json.hpp>
+
+#include "io/atomic_file.h"
+#include "runtime/limits.h"
 
 #include <algorithm>
 #include <cerrno>
@@ -30,6 +34,7 @@ using nlohmann::json;
 
 constexpr const char* kMetadataKey = "__metadata__";
 constexpr const char* kCrcKey = "cdrl.data_crc32";
+constexpr uint64_t kMaxHeaderBytes = uint64_t{64} << 20;  // JSON: parsing costs ~10× its size
 
 struct DtypeInfo {
   const char* name;
@@ -182,32 +187,43 @@ Entry parseEntry(const std::string& path, const std::string& name, const json& s
   return entry;
 }
 
-// Reads the whole file; fails on anything but a readable regular file.
-std::vector<uint8_t> readAll(const std::string& path) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) fail(path, "cannot open: " + errnoText());
-  std::vector<uint8_t> bytes;
-  try {
-    struct stat st;
-    if (::fstat(fd, &st) != 0) fail(path, "cannot stat: " + errnoText());
-    if (!S_ISREG(st.st_mode)) fail(path, "cannot read: not a regular file");
-    bytes.resize(static_cast<size_t>(st.st_size));
-    size_t done = 0;
-    while (done < bytes.size()) {
-      ssize_t n = ::read(fd, bytes.data() + done, bytes.size() - done);
-      if (n < 0 && errno == EINTR) continue;
-      if (n < 0) fail(path, "cannot read: " + errnoText());
-      if (n == 0) break;  // shrank while reading; the checks below see the shorter size
-      done += static_cast<size_t>(n);
+// The file mapped read-only: the header is checked before any data page is touched, and the
+// data is copied tensor by tensor from the page cache, never slurped into one buffer first.
+// Fails on anything but a readable regular file.
+class MappedFile {
+ public:
+  explicit MappedFile(const std::string& path) {
+    m_fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);  // a FIFO must not block
+    if (m_fd < 0) fail(path, "cannot open: " + errnoText());
+    try {
+      struct stat st;
+      if (::fstat(m_fd, &st) != 0) fail(path, "cannot stat: " + errnoText());
+      if (!S_ISREG(st.st_mode)) fail(path, "cannot read: not a regular file");
+      m_size = static_cast<uint64_t>(st.st_size);
+      if (m_size == 0) return;
+      void* address = ::mmap(nullptr, m_size, PROT_READ, MAP_PRIVATE, m_fd, 0);
+      if (address == MAP_FAILED) fail(path, "cannot map: " + errnoText());
+      m_data = static_cast<const uint8_t*>(address);
+    } catch (...) {
+      ::close(m_fd);
+      throw;
     }
-    bytes.resize(done);
-  } catch (...) {
-    ::close(fd);
-    throw;
   }
-  ::close(fd);
-  return bytes;
-}
+  ~MappedFile() {
+    if (m_data) ::munmap(const_cast<uint8_t*>(m_data), m_size);
+    if (m_fd >= 0) ::close(m_fd);
+  }
+  MappedFile(const MappedFile&) = delete;
+  MappedFile& operator=(const MappedFile&) = delete;
+
+  const uint8_t* data() const { return m_data; }
+  uint64_t size() const { return m_size; }
+
+ private:
+  int m_fd = -1;
+  const uint8_t* m_data = nullptr;
+  uint64_t m_size = 0;
+};
 
 void writeAll(int fd, const uint8_t* data, uint64_t size, const std::string& path) {
   while (size > 0) {
@@ -280,7 +296,7 @@ void writeTensorFile(const std::string& path, const TensorFile& file) {
   std::memcpy(lengthBytes, &headerSize, 8);
 
   // Same folder as the target so rename() stays on one filesystem and is atomic.
-  const std::string tmp = path + ".tmp." + std::to_string(::getpid());
+  const std::string tmp = temporaryPathFor(path);
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) fail(path, "cannot create temporary file '" + tmp + "': " + errnoText());
   try {
@@ -314,7 +330,7 @@ void writeTensorFile(const std::string& path, const TensorFile& file) {
 }
 
 TensorFile readTensorFile(const std::string& path) {
-  const std::vector<uint8_t> bytes = readAll(path);
+  const MappedFile bytes(path);
   const uint64_t fileSize = bytes.size();
   if (fileSize < 8)
     fail(path, "truncated: file has " + std::to_string(fileSize) +
@@ -325,6 +341,9 @@ TensorFile readTensorFile(const std::string& path) {
   if (headerSize > fileSize - 8)
     fail(path, "truncated: header says " + std::to_string(headerSize) + " bytes but file has " +
                    std::to_string(fileSize));
+  if (headerSize > kMaxHeaderBytes)
+    fail(path, "invalid header: " + std::to_string(headerSize) + " bytes, more than the " +
+                   std::to_string(kMaxHeaderBytes) + " a header may have");
 
   const uint8_t* headerBegin = bytes.data() + 8;
   const uint8_t* dataBegin = headerBegin + headerSize;
@@ -333,8 +352,11 @@ TensorFile readTensorFile(const std::string& path) {
   json header;
   try {
     header = json::parse(headerBegin, dataBegin);
+  } catch (const json::parse_error& e) {
+    // Not e.what(): it quotes the last token read, which can be megabytes of the file.
+    fail(path, "invalid header: not valid JSON (error at byte " + std::to_string(e.byte) + ")");
   } catch (const json::exception& e) {
-    fail(path, std::string("invalid header: not valid JSON (") + e.what() + ")");
+    fail(path, "invalid header: not valid JSON (error " + std::to_string(e.id) + ")");
   }
   if (!header.is_object()) fail(path, "invalid header: not a JSON object");
 
@@ -357,6 +379,11 @@ TensorFile readTensorFile(const std::string& path) {
     if (e.end > dataSize)
       fail(path, "truncated: tensor " + quoteName(e.name) + " ends at byte " +
                      std::to_string(e.end) + " but data section has " + std::to_string(dataSize));
+  }
+  try {
+    limits::checkMemory("loading its tensors", static_cast<double>(dataSize));
+  } catch (const std::invalid_argument& e) {
+    fail(path, e.what());
   }
   // Empty tensors own no bytes, so they cannot overlap anything wherever they point.
   std::vector<const Entry*> ranges;

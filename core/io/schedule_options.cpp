@@ -1,15 +1,17 @@
 #include "io/schedule_options.h"
 
+#include "runtime/limits.h"
+
 #include <stdexcept>
 
 namespace cdrl {
 
 void ScheduleOptions::validate() const {
-  if (T < 1) throw std::invalid_argument("schedule: T must be at least 1");
+  limits::checkRange("schedule: T", T, 1, limits::kMaxLevels);
   if (!(lambda_max > lambda_min))
     throw std::invalid_argument("schedule: lambda_max must exceed lambda_min");
   if (!(step_base > 0)) throw std::invalid_argument("schedule: step_base must be positive");
-  if (K < 1) throw std::invalid_argument("schedule: K must be at least 1");
+  limits::checkRange("schedule: K", K, 1, limits::kMaxLangevinSteps);
 }
 
 std::string toString(StepScaling scaling) {

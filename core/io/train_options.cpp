@@ -1,5 +1,7 @@
 #include "io/train_options.h"
 
+#include "runtime/limits.h"
+
 #include <stdexcept>
 
 namespace cdrl {
@@ -9,7 +11,7 @@ void TrainOptions::validate() const {
     if (!ok) throw std::invalid_argument(std::string("training options: ") + what);
   };
   require(steps >= 1, "steps must be at least 1");
-  require(batch >= 1, "batch must be at least 1");
+  limits::checkRange("training options: batch", batch, 1, limits::kMaxBatch);
   require(lr_ebm > 0 && lr_init > 0, "learning rates must be positive");
   require(beta1 >= 0 && beta1 < 1 && beta2 >= 0 && beta2 < 1, "Adam betas must be in [0, 1)");
   require(init_weight_decay >= 0, "init_weight_decay must be ≥ 0");

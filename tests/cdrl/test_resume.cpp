@@ -104,16 +104,24 @@ class TestResume : public QObject {
     resume.resume = saved.path;
     resume.out = request.out;
     stop = false;
-    TrainingSetup setup = prepareTraining(resume);
-    QCOMPARE(setup.options.batch, int64_t{32});
-    QCOMPARE(setup.options.steps, int64_t{20});
-    QVERIFY(runTraining(setup, stop) == RunEnd::Finished);
-    QCOMPARE(setup.trainer->stepsDone(), int64_t{20});
-    // Lines at steps 5 (first part), then 10, 15, 20.
-    std::ifstream metrics(setup.metrics_path);
-    int lines = 0;
-    for (std::string line; std::getline(metrics, line);) ++lines;
-    QCOMPARE(lines, 4);
+    std::string metrics_path;
+    {
+      TrainingSetup setup = prepareTraining(resume);
+      QCOMPARE(setup.options.batch, int64_t{32});
+      QCOMPARE(setup.options.steps, int64_t{20});
+      // While a run holds the folder, a second one is refused.
+      const std::string busy = test::errorOf([&] { prepareTraining(resume); });
+      QVERIFY2(test::contains(busy, "another training run"), busy.c_str());
+      QVERIFY(runTraining(setup, stop) == RunEnd::Finished);
+      QCOMPARE(setup.trainer->stepsDone(), int64_t{20});
+      metrics_path = setup.metrics_path;
+    }
+    // Lines at step 5 (first part), the restart marker at the checkpoint's step, then 10, 15, 20.
+    std::ifstream metrics(metrics_path);
+    std::vector<std::string> lines;
+    for (std::string line; std::getline(metrics, line);) lines.push_back(line);
+    QCOMPARE(lines.size(), size_t{5});
+    QVERIFY2(lines[1].find("\"restart\":") != std::string::npos, lines[1].c_str());
     const std::string error = test::errorOf([&] { prepareTraining(resume); });
     QVERIFY2(test::contains(error, "nothing to do"), error.c_str());
   }

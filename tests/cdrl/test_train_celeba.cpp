@@ -44,7 +44,9 @@ class TestTrainCeleba : public QObject {
       QVERIFY2(std::find(names.begin(), names.end(), concept) != names.end(), concept);
     }
 
-    // Resumed without --data: the checkpoint's own specification finds the files again.
+    // Resumed without --data: the checkpoint's own specification finds the files again (once the
+    // first run has let go of the folder).
+    setup.lock.reset();
     TrainRequest resume;
     resume.resume = setup.checkpoint_path;
     resume.out = request.out;

@@ -30,7 +30,9 @@ expect_error "truncated" info "$dir/bad.safetensors"
 "$cdrl" train --resume "$dir/run/checkpoint.safetensors" --steps 40 -o "$dir/run" 2>"$dir/resume.log" \
   || fail "resume"
 grep -q "batch 48" "$dir/resume.log" || fail "resume did not keep the run's batch: $(head -1 "$dir/resume.log")"
-[ "$(wc -l < "$dir/run/metrics.jsonl")" -eq 4 ] || fail "metrics after resume"
+# The resumed run marks its restart (readers drop older lines past step 30), then step 40.
+[ "$(wc -l < "$dir/run/metrics.jsonl")" -eq 5 ] || fail "metrics after resume"
+sed -n 4p "$dir/run/metrics.jsonl" | grep -q '^{"restart":30}$' || fail "restart marker"
 tail -1 "$dir/run/metrics.jsonl" | grep -q '"step":40' || fail "resumed step"
 "$cdrl" info "$dir/run/checkpoint.safetensors" | grep -q '"step": 40' || fail "info step"
 "$cdrl" sample "$dir/run/checkpoint.safetensors" -n 50 -K 3 --seed 4 -o "$dir/s.png" --strip "$dir/strip.png" \
@@ -135,4 +137,65 @@ studio="$(dirname "$cdrl")/cdrl-studio"
 env -u DISPLAY -u WAYLAND_DISPLAY QT_QPA_PLATFORM=xcb "$studio" --help > "$dir/studio-help.txt" 2>&1 \
   || fail "cdrl-studio --help without a display: $(cat "$dir/studio-help.txt")"
 grep -q "Usage:" "$dir/studio-help.txt" || fail "cdrl-studio --help printed no usage"
+# Bounded resources (issue 16): sizes from flags and files are checked before any allocation.
+expect_error "not a whole number" train --data toy:moons:1e11 --steps 1 -o "$dir/x"
+expect_error "this machine allows" train --preset shapes-tiny --data shapes:100000000 --steps 1 -o "$dir/x"
+expect_error "batch is 100000000; the limit is 65536" train --data toy:moons --batch 100000000 --steps 1 -o "$dir/x"
+/usr/bin/python3 - "$dir/keep.safetensors" "$dir/bigT.safetensors" <<'PY' || fail "crafting a checkpoint with T = 2^31 - 1"
+import json, struct, sys
+data = open(sys.argv[1], "rb").read()
+n = struct.unpack("<Q", data[:8])[0]
+header = json.loads(data[8:8 + n])
+config = json.loads(header["__metadata__"]["config"])
+config["schedule"]["T"] = 2**31 - 1
+header["__metadata__"]["config"] = json.dumps(config)
+text = json.dumps(header).encode()
+text += b" " * ((8 - len(text) % 8) % 8)
+open(sys.argv[2], "wb").write(struct.pack("<Q", len(text)) + text + data[8 + n:])
+PY
+expect_error "T is 2147483647; the limit is 1000" sample "$dir/bigT.safetensors" -n 2
+mkfifo "$dir/fifo.safetensors"
+timeout 20 "$cdrl" info "$dir/fifo.safetensors" > "$dir/fifo.txt" 2>&1
+[ $? -eq 1 ] && grep -q "not a regular file" "$dir/fifo.txt" || fail "a FIFO checkpoint: $(cat "$dir/fifo.txt")"
+# A 20000×20000 PNG header (1.6 GB decoded) given to ood is refused from its header.
+mkdir -p "$dir/huge"
+/usr/bin/python3 - "$dir/huge/huge.png" <<'PY'
+import struct, sys, zlib
+ihdr = struct.pack(">IIBBBBB", 20000, 20000, 8, 2, 0, 0, 0)
+chunk = lambda kind, body: struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+open(sys.argv[1], "wb").write(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"")) + chunk(b"IEND", b""))
+PY
+expect_error "20000×20000 pixels; the limit" ood "$dir/split1/checkpoint.safetensors" --score energy "$dir/huge/huge.png"
+
+# Nothing lost: an output the disk refuses (here the file-size limit, as a full disk would) is an
+# error with a non-zero exit, and leaves neither a cut-off file nor a temporary.
+( trap '' XFSZ; ulimit -f 16; exec "$cdrl" sample "$dir/split1/checkpoint.safetensors" -n 64 -K 1 \
+    -o "$dir/full.png" ) > "$dir/full.txt" 2>&1 && fail "a grid the disk refused exited 0"
+grep -q "full.png: cannot write: File too large" "$dir/full.txt" || fail "disk full: $(tail -1 "$dir/full.txt")"
+[ -z "$(ls "$dir" | grep '^full.png')" ] || fail "a partial grid or temporary was left: $(ls "$dir" | grep full.png)"
+( trap '' XFSZ; ulimit -f 1; exec "$cdrl" ood "$dir/run/checkpoint.safetensors" --score energy \
+    toy:moons:2000 --csv "$dir/scores.csv" ) > /dev/null 2> "$dir/csv.txt" && fail "a CSV the disk refused exited 0"
+[ ! -e "$dir/scores.csv" ] || fail "a cut-off CSV was left ($(wc -c < "$dir/scores.csv") bytes)"
+
+# One run per folder; temporaries of a killed save are cleaned; resume flags override or refuse.
+"$cdrl" train --preset toy2d --data toy:moons --steps 1000000 --batch 32 --checkpoint-every 1000000 \
+  -o "$dir/locked" 2> /dev/null &
+pid=$!
+for _ in $(seq 600); do [ -s "$dir/locked/metrics.jsonl" ] && break; sleep 0.1; done
+expect_error "another training run (pid $pid) is writing into" train --data toy:moons --steps 5 -o "$dir/locked"
+kill -INT "$pid"; wait "$pid"
+touch "$dir/run/checkpoint.safetensors.tmp.999999999"
+"$cdrl" train --resume "$dir/run/checkpoint.safetensors" --steps 45 -K 4 --data toy:moons:3000 \
+  -o "$dir/run" 2> "$dir/resume2.log" || fail "resume with -K and --data: $(cat "$dir/resume2.log")"
+[ ! -e "$dir/run/checkpoint.safetensors.tmp.999999999" ] || fail "orphan temporary kept"
+grep -q "removed 1 temporary file" "$dir/resume2.log" || fail "no note on the removed temporary"
+grep -q "Langevin steps per level .* → 4, data toy:moons → toy:moons:3000" "$dir/resume2.log" \
+  || fail "resume changes not reported: $(cat "$dir/resume2.log")"
+"$cdrl" info "$dir/run/checkpoint.safetensors" > "$dir/info2.txt"
+grep -q '"K": 4' "$dir/info2.txt" && grep -q '"dataset": "toy:moons:3000"' "$dir/info2.txt" \
+  || fail "resume changes not recorded: $(cat "$dir/info2.txt")"
+expect_error "a resumed run keeps its networks" train --resume "$dir/run/checkpoint.safetensors" \
+  --preset fmnist-tiny --steps 50 -o "$dir/run"
+expect_error "a resumed run keeps its networks" train --resume "$dir/run/checkpoint.safetensors" \
+  --conditional --steps 50 -o "$dir/run"
 echo "cli smoke: all checks passed"

@@ -14,6 +14,7 @@
 #include "data/celeba.h"
 #include "data/cifar10.h"
 #include "data/image_folder.h"
+#include "data/image_header.h"
 #include "test_support.h"
 
 using namespace cdrl;

@@ -20,6 +20,9 @@ class TestImageFolder : public QObject {
   void folderLimit();
   void loadImageNotes();
   void loadImageErrors();
+  void headerSizes();
+  void oversizedImagesRefusedBeforeDecoding();
+  void longThinImageStaysSmall();
   void folderErrors_data();
   void folderErrors();
 
@@ -162,6 +165,69 @@ void TestImageFolder::loadImageErrors() {
   writeBytes(dir + "/empty.png", "");
   QVERIFY(contains(errorOf([&] { loadImage(dir + "/empty.png", options); }), "empty file"));
   QVERIFY_THROWS_EXCEPTION(std::runtime_error, imageToTensor(cv::Mat(), options));
+}
+
+// Width and height from the header of every format the readers accept, and nothing (no crash, no
+// read past the end) from any shorter prefix of those files.
+void TestImageFolder::headerSizes() {
+  const auto dir = test::tempDir("image-headers");
+  const cv::Mat image(23, 37, CV_8UC3, cv::Scalar(10, 200, 30));
+  for (const std::string extension : {"png", "jpg", "bmp", "webp", "tiff", "ppm", "pgm"}) {
+    const auto path = dir + "/image." + extension;
+    cv::Mat written = image;
+    if (extension == "pgm") cv::cvtColor(image, written, cv::COLOR_BGR2GRAY);
+    writeImage(path, written);
+    std::ifstream in(path, std::ios::binary);
+    const std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)),
+                                     std::istreambuf_iterator<char>());
+    const auto size = imageSizeFromHeader(bytes);
+    QVERIFY2(size.has_value(), extension.c_str());
+    QCOMPARE(size->width, int64_t{37});
+    QCOMPARE(size->height, int64_t{23});
+    for (size_t n = 0; n < std::min<size_t>(bytes.size(), 64); ++n) {
+      const std::vector<uint8_t> prefix(bytes.begin(), bytes.begin() + static_cast<long>(n));
+      const auto cut = imageSizeFromHeader(prefix);
+      QVERIFY2(!cut || (cut->width == 37 && cut->height == 23), extension.c_str());
+    }
+  }
+  QVERIFY(!imageSizeFromHeader({'G', 'I', 'F', '8', '9', 'a'}).has_value());
+}
+
+// A 300-byte PNG whose header says 20000×20000 (1.6 GB decoded) is refused with its size named,
+// before any pixel is decoded; a folder of such files is a one-line error, not gigabytes.
+void TestImageFolder::oversizedImagesRefusedBeforeDecoding() {
+  const auto dir = test::tempDir("image-oversized");
+  std::vector<uint8_t> png;
+  QVERIFY(cv::imencode(".png", cv::Mat(8, 8, CV_8UC1, cv::Scalar(0)), png));
+  for (const int at : {16, 20}) {  // IHDR width and height, big-endian
+    png[static_cast<size_t>(at)] = 0;
+    png[static_cast<size_t>(at) + 1] = 0;
+    png[static_cast<size_t>(at) + 2] = 20000 >> 8;
+    png[static_cast<size_t>(at) + 3] = 20000 & 0xFF;
+  }
+  writeBytes(dir + "/huge.png", std::string(png.begin(), png.end()));
+  const auto error = errorOf([&] { loadImage(dir + "/huge.png", ImageLoadOptions{}); });
+  QVERIFY2(contains(error, "huge.png: image is 20000×20000 pixels; the limit"), error.c_str());
+  const auto folder = errorOf([&] { readImageFolder(dir, ImageLoadOptions{}); });
+  QVERIFY2(contains(folder, "20000×20000"), folder.c_str());
+  // A file that is no image format at all is named as such.
+  writeBytes(dir + "/text.png", "hello, not an image");
+  QVERIFY(contains(errorOf([&] { loadImage(dir + "/text.png", ImageLoadOptions{}); }),
+                   "not a PNG, JPEG"));
+}
+
+// 4000×1: resizing the short side to 32 would make 128 000×32 before the crop; the reader keeps
+// only the centre it can show and still gives the centre pixels' colour.
+void TestImageFolder::longThinImageStaysSmall() {
+  const auto dir = test::tempDir("image-thin");
+  cv::Mat thin(1, 4000, CV_8UC3, cv::Scalar(255, 0, 0));
+  thin(cv::Rect(1990, 0, 20, 1)).setTo(cv::Scalar(0, 255, 0));  // green centre, blue elsewhere
+  writeImage(dir + "/thin.png", thin);
+  std::string note;
+  const auto image = loadImage(dir + "/thin.png", ImageLoadOptions{}, &note);
+  QCOMPARE(image.sizes().vec(), (std::vector<int64_t>{3, 32, 32}));
+  QVERIFY2(contains(note, "kept the centre 2×1 of 4000×1"), note.c_str());
+  QVERIFY(distanceTo(image, {scaled(0), scaled(255), scaled(0)}) < kTolerance);
 }
 
 void TestImageFolder::folderErrors_data() {

@@ -2,7 +2,11 @@
 // headers each give a FormatError naming the problem.
 #include "safetensors_fixtures.h"
 
+#include "runtime/limits.h"
+
 #include <QtTest>
+
+#include <sys/stat.h>
 
 using namespace fixtures;
 
@@ -23,6 +27,9 @@ class TestSafetensorsDamage : public QObject {
   void malformedHeader_data();
   void malformedHeader();
   void missingFileNamesPath();
+  void fifoIsRefusedWithoutWaiting();
+  void tensorsBeyondMemoryRefusedFromTheHeader();
+  void garbageTokenIsNotEchoed();
 
  private:
   QString pathFor(const QString& name) const { return scratch_.pathFor(name); }
@@ -236,6 +243,40 @@ void TestSafetensorsDamage::missingFileNamesPath() {
   // A directory opens on Linux but cannot be read as a file.
   const QString dirMessage = readError(scratch_.path());
   QVERIFY2(dirMessage.contains(scratch_.path()), qPrintable(dirMessage));
+}
+
+// Opening a FIFO would wait for a writer forever.
+void TestSafetensorsDamage::fifoIsRefusedWithoutWaiting() {
+  const QString path = pathFor("fifo.safetensors");
+  QCOMPARE(::mkfifo(path.toLocal8Bit().constData(), 0600), 0);
+  const QString message = readError(path);
+  QVERIFY2(message.contains("not a regular file"), qPrintable(message));
+}
+
+// A sparse file whose header declares one tensor larger than half this machine's memory: refused
+// from the header with the sizes named, without reading (or mapping in) its data.
+void TestSafetensorsDamage::tensorsBeyondMemoryRefusedFromTheHeader() {
+  const int64_t elements = cdrl::limits::memoryBudget() / 4 + (int64_t{1} << 28);
+  const QByteArray header = QByteArray(R"({"a":{"dtype":"F32","shape":[)") +
+                            QByteArray::number(static_cast<qlonglong>(elements)) +
+                            R"(],"data_offsets":[0,)" +
+                            QByteArray::number(static_cast<qlonglong>(elements * 4)) + "]}}";
+  const QString path = pathFor("huge.safetensors");
+  QVERIFY(writeFile(path, craftFile(header, QByteArray())));
+  QFile file(path);
+  QVERIFY(file.resize(file.size() + elements * 4));  // sparse: no disk blocks
+  const QString message = readError(path);
+  QVERIFY2(message.contains("loading its tensors needs"), qPrintable(message));
+  QVERIFY2(message.contains("this machine allows"), qPrintable(message));
+}
+
+// nlohmann's message quotes the last token, which here is a megabyte of the file.
+void TestSafetensorsDamage::garbageTokenIsNotEchoed() {
+  const QString path = pathFor("garbage.safetensors");
+  QVERIFY(writeFile(path, craftFile(QByteArray(R"({"a":)") + QByteArray(1 << 20, 'x'), {})));
+  const QString message = readError(path);
+  QVERIFY2(message.contains("not valid JSON"), qPrintable(message.left(300)));
+  QVERIFY2(message.size() < 300, qPrintable(message.left(300)));
 }
 
 QTEST_APPLESS_MAIN(TestSafetensorsDamage)

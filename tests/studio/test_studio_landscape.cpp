@@ -131,15 +131,27 @@ class TestStudioLandscape : public QObject {
     const QRectF overlay = m_view->overlayRect().adjusted(-6, -6, 6, 6);
     const qreal dpr = m_view->devicePixelRatio();
     int checked = 0, white = 0, whiteWithout = 0;
-    for (const QPointF& y : m_view->refinedPoints(1)) {
+    const auto points = m_view->refinedPoints(1);
+    // A disc's dark rim drawn over another disc's centre hides it: only discs clear of the others
+    // show their centre for sure (the trained model puts many samples on the same modes).
+    auto isolated = [&](const QPointF& p) {
+      for (const QPointF& other : points) {
+        const QPointF q = m_view->toWidget(other);
+        if (q != p && QLineF(p, q).length() < 2.5 * EnergyLandscapeView::kPointRadius) return false;
+      }
+      return true;
+    };
+    for (const QPointF& y : points) {
       const QPointF p = m_view->toWidget(y);
-      if (overlay.contains(p) || !m_view->rect().adjusted(6, 6, -6, -6).contains(p.toPoint()))
+      if (overlay.contains(p) || !m_view->rect().adjusted(6, 6, -6, -6).contains(p.toPoint()) ||
+          !isolated(p))
         continue;
       ++checked;
       white += isWhite(with.pixel((p * dpr).toPoint()));
       whiteWithout += isWhite(without.pixel((p * dpr).toPoint()));
     }
-    QVERIFY2(checked >= 40, qPrintable(QString("only %1 points inside the map").arg(checked)));
+    QVERIFY2(checked >= 8,
+             qPrintable(QString("only %1 isolated points inside the map").arg(checked)));
     QVERIFY2(white >= 0.9 * checked, qPrintable(QString("%1 of %2 white").arg(white).arg(checked)));
     QCOMPARE(whiteWithout, 0);
   }

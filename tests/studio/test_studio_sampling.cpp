@@ -18,6 +18,7 @@
 #include <QMimeData>
 #include <QPlainTextEdit>
 #include <QPushButton>
+#include <QScreen>
 #include <QSettings>
 #include <QSlider>
 #include <QSpinBox>
@@ -291,6 +292,75 @@ class TestStudioSampling : public QObject {
     QVERIFY(child<QPushButton>(w, "sampleButton")->isEnabled());
     changeAndWait(w, [&] { child<QSpinBox>(w, "countBox")->setValue(3); });
     QCOMPARE(w.lastSettings().count, 3);
+  }
+
+  // The steps slider runs 1 … max in order from the model's K (it went "K, 1, 2, …"): one notch
+  // right of K asks for K + 1.
+  void stepsSliderRunsInOrderFromTheModelsK() {
+    MainWindow w;
+    w.show();
+    openAndWait(w);  // K = 4
+    auto* slider = child<QSlider>(w, "stepsSlider");
+    auto* box = child<QSpinBox>(w, "stepsBox");
+    QCOMPARE(slider->minimum(), 1);
+    QCOMPARE(slider->value(), 4);
+    QVERIFY2(box->text().contains("trained K"), qPrintable(box->text()));
+    changeAndWait(w, [&] { slider->setValue(slider->value() + 1); });
+    QCOMPARE(w.lastSettings().steps, 5);
+    QVERIFY(!box->text().contains("trained K"));
+    changeAndWait(w, [&] { slider->setValue(4); });
+    QCOMPARE(w.lastSettings().steps, 0);  // the model's own K
+  }
+
+  // Every sample of a run can be inspected level by level, not only the first rows.
+  void anySampleCanBeInspected() {
+    MainWindow w;
+    w.show();
+    openAndWait(w);
+    changeAndWait(w, [&] { child<QSpinBox>(w, "countBox")->setValue(12); });
+    auto* view = child<LevelView>(w, "levelView");
+    auto* first = child<QSpinBox>(w, "firstSampleBox");
+    QCOMPARE(static_cast<int>(view->frame(0).x_i.size()), 12);
+    QVERIFY(first->isEnabled());
+    QCOMPARE(first->maximum(), 12);
+    const QImage top = view->grab().toImage();
+    first->setValue(9);
+    QCOMPARE(view->firstSample(), 8);
+    QVERIFY(view->grab().toImage() != top);
+  }
+
+  // A model with many attributes fits a 1024×700 window (its panel asked for 929 px): the side
+  // panel scrolls instead; a geometry saved larger than the screen comes back inside it.
+  void windowFitsSmallScreens() {
+    std::vector<std::string> names;
+    for (int k = 0; k < 8; ++k)
+      for (int v = 0; v < 2; ++v)
+        names.push_back("attribute" + std::to_string(k) + "=" + std::to_string(v));
+    {
+      MainWindow w;
+      w.show();
+      openAndWait(w, names);
+      const QSize minimum = w.minimumSizeHint();
+      QVERIFY2(minimum.width() <= 1024 && minimum.height() <= 700,
+               qPrintable(QString("minimum %1×%2").arg(minimum.width()).arg(minimum.height())));
+      w.resize(3000, 2500);
+      QTest::qWait(50);
+      w.close();  // saves the geometry
+    }
+    // The test screen (800×800) is narrower than the window's minimum (the training view's form
+    // and curves side by side, 860 px): the width comes down to that minimum, the height to the
+    // screen's, and the window starts on screen.
+    MainWindow again;
+    again.show();
+    const QRect available = again.screen()->availableGeometry();
+    const QSize largest = available.size().expandedTo(again.minimumSizeHint());
+    QVERIFY2(again.width() <= largest.width() && again.height() <= largest.height() &&
+                 available.contains(again.frameGeometry().topLeft()),
+             qPrintable(QString("%1×%2 on a %3×%4 screen")
+                            .arg(again.width())
+                            .arg(again.height())
+                            .arg(available.width())
+                            .arg(available.height())));
   }
 
   void aBadCheckpointShowsAnError() {

@@ -1,6 +1,7 @@
 // The studio's training view under the offscreen platform: the curves follow a metrics file as it
 // grows, a run started in the app trains on a worker thread and writes its checkpoint, and Stop
 // saves where it stopped so that "Continue" resumes from there.
+#include "cdrl/training_run.h"
 #include "gui_support.h"
 #include "io/checkpoint.h"
 #include "main_window.h"
@@ -12,13 +13,17 @@
 
 #include <QCheckBox>
 #include <QComboBox>
+#include <QDir>
 #include <QLabel>
 #include <QLineEdit>
+#include <QMessageBox>
 #include <QPushButton>
 #include <QSettings>
 #include <QSpinBox>
+#include <QTimer>
 #include <QtTest>
 
+#include <atomic>
 #include <fstream>
 
 using namespace cdrl;
@@ -121,6 +126,78 @@ class TestStudioTraining : public QObject {
     QVERIFY(stopped.step > 30);
     QVERIFY(stopped.step < 1000000);
     QCOMPARE(stopped.training->steps, int64_t{1000000});
+  }
+
+  // Following a run started elsewhere: the form shows that run (not the last one typed), its
+  // first point shows as a dot (a line needs two), and a resumed run's restart marker removes
+  // the points it superseded.
+  void followingShowsTheRunItsFirstPointAndItsRestart() {
+    const std::string dir = tempDir("follow_cli_run");
+    {
+      TrainRequest request;
+      request.data = "toy:moons:500";
+      request.out = dir;
+      request.overrides.steps = 10;
+      request.overrides.log_every = 10;
+      request.overrides.batch = 16;
+      TrainingSetup setup = prepareTraining(request);
+      std::atomic<bool> stop{false};
+      QCOMPARE(runTraining(setup, stop), RunEnd::Finished);
+    }
+    MainWindow w;
+    w.show();
+    auto* page = child<TrainingPage>(w, "trainingPage");
+    auto* plots = page->plots();
+    child<QLineEdit>(w, "dataEdit")->setText("something:else");
+    page->attach(QString::fromStdString(dir));
+    QTRY_COMPARE_WITH_TIMEOUT(plots->pointCount("loss_ebm"), 1, 10000);
+    QTRY_COMPARE_WITH_TIMEOUT(child<QLineEdit>(w, "dataEdit")->text(), QString("toy:moons:500"),
+                              10000);
+    QCOMPARE(child<QComboBox>(w, "presetCombo")->currentText(), QString("toy2d"));
+    QCOMPARE(child<QLineEdit>(w, "outEdit")->text(),
+             QDir(QString::fromStdString(dir)).absolutePath());
+    QVERIFY(child<QCheckBox>(w, "resumeBox")->isChecked());
+    QCOMPARE(child<QSpinBox>(w, "trainStepsBox")->value(), 10);
+    // The one point is drawn: the loss panel has pixels of the first series' colour.
+    const QImage image = plots->grab().toImage();
+    int coloured = 0;
+    for (int y = 0; y < image.height(); ++y)
+      for (int x = 0; x < image.width(); ++x)
+        if (image.pixelColor(x, y) == QColor(31, 119, 180)) ++coloured;
+    QVERIFY2(coloured >= 9, qPrintable(QString("%1 pixels of the series colour").arg(coloured)));
+    // A restart at step 0 (as a resumed run writes) supersedes the point at step 10.
+    appendTo(dir + "/metrics.jsonl", "{\"restart\":0}\n");
+    QTRY_COMPARE_WITH_TIMEOUT(plots->pointCount("loss_ebm"), 0, 10000);
+    appendTo(dir + "/metrics.jsonl", metricsLine(5, 0.5) + metricsLine(10, 0.4));
+    QTRY_COMPARE_WITH_TIMEOUT(plots->pointCount("loss_ebm"), 2, 10000);
+  }
+
+  // Closing the window while a run trains asks first: No keeps the window and the run, Yes
+  // closes, and the run stops with its checkpoint saved.
+  void closingDuringTrainingAsksFirst() {
+    const QString out = QString::fromStdString(tempDir("close_while_training"));
+    {
+      MainWindow w;
+      w.show();
+      auto* page = child<TrainingPage>(w, "trainingPage");
+      startToyRun(w, out, 1000000, 10, false);
+      QVERIFY(page->isTraining());
+      auto answer = [](QMessageBox::StandardButton button) {
+        QTimer::singleShot(300, [button] {
+          if (auto* box = qobject_cast<QMessageBox*>(QApplication::activeModalWidget()))
+            box->button(button)->click();
+        });
+      };
+      answer(QMessageBox::No);
+      QVERIFY(!w.close());
+      QVERIFY(w.isVisible());
+      QVERIFY(page->isTraining());
+      answer(QMessageBox::Yes);
+      QVERIFY(w.close());
+    }
+    const Checkpoint stopped = readCheckpoint(out.toStdString() + "/checkpoint.safetensors");
+    QVERIFY(stopped.resumable);
+    QVERIFY(stopped.step < 1000000);
   }
 };
 
