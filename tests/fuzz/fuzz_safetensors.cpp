@@ -6,8 +6,8 @@
 #include <stdexcept>
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  const auto path = cdrl::fuzz::writeScratch(
-      "input.safetensors", {reinterpret_cast<const char*>(data), size});
+  const auto path =
+      cdrl::fuzz::writeScratch("input.safetensors", {reinterpret_cast<const char*>(data), size});
   try {
     const auto file = cdrl::readTensorFile(path);
     for (const auto& [name, tensor] : file.tensors) tensor.sum();  // every tensor is readable

@@ -29,8 +29,8 @@ inline const std::string& scratchDir() {
 inline std::string writeScratch(const std::string& name, std::string_view bytes) {
   const std::string path = scratchDir() + "/" + name;
   std::filesystem::create_directories(std::filesystem::path(path).parent_path());
-  std::ofstream(path, std::ios::binary | std::ios::trunc).write(bytes.data(),
-                                                                 static_cast<long>(bytes.size()));
+  std::ofstream(path, std::ios::binary | std::ios::trunc)
+      .write(bytes.data(), static_cast<long>(bytes.size()));
   return path;
 }
 

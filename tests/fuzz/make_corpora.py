@@ -90,6 +90,23 @@ def png(width, height, rgb):
 
 
 put("fuzz_image", "rgb.png", png(4, 3, (200, 40, 10)))
+
+
+def with_text(png_bytes, key, text):
+    """The PNG with a tEXt chunk inserted after IHDR (8 + 25 bytes in)."""
+    body = key.encode() + b"\0" + text.encode()
+    chunk = (struct.pack(">I", len(body)) + b"tEXt" + body
+             + struct.pack(">I", zlib.crc32(b"tEXt" + body)))
+    return png_bytes[:33] + chunk + png_bytes[33:]
+
+
+record = json.dumps({"checkpoint": "fmnist-tiny.safetensors", "count": 16, "seed": "42",
+                     "steps": 0, "noise": True, "ema": True, "class": 3, "guidance": 3.0,
+                     "concepts": [{"label": 2, "weight": 1.5}]}, separators=(",", ":"))
+# fuzz_png_settings: an odd first byte means "the whole file", an even one "the record's text".
+put("fuzz_png_settings", "record.png",
+    b"\x01" + with_text(png(4, 3, (20, 90, 160)), "cdrl-studio", record))
+put("fuzz_png_settings", "record.json", b"\x00" + record.encode())
 put("fuzz_image", "grey.pgm", b"P5\n4 3\n255\n" + bytes(range(0, 240, 20)))
 put("fuzz_image", "rgb.ppm", b"P6\n# comment\n4 3\n255\n" + bytes(range(36)))
 row = bytes([10, 40, 200] * 4)
