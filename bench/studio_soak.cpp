@@ -1,10 +1,10 @@
 // Soak of the studio's sampling view (docs/reliability.md): `--runs` re-samples driven as a
 // restless user would — random guidance, step, count and seed changes through the controls,
 // cancels part-way through a run, and a model switch every `--switch-every` runs — while a 1 ms
-// timer on the UI thread records the longest gap between its ticks. Reports the resident memory
-// after warm-up and at the end (growth in %) and the longest UI stall. Not a test: the figures go
-// to docs/reliability.md.
-//   studio_soak [--runs 200] [--switch-every 25] [--warmup 20] [MODEL ...]
+// timer on the UI thread records the longest gap between its ticks. Reports the resident memory at
+// the start, after warm-up and at the end (growth after warm-up in %; also after malloc_trim, see
+// measure()) and the longest UI stall. Not a test: the figures go to docs/reliability.md.
+//   studio_soak [--runs 200] [--switch-every 25] [--warmup 50] [MODEL ...]
 //   (QT_QPA_PLATFORM=offscreen without a display; default models: the bundled image models)
 #include "main_window.h"
 
@@ -19,6 +19,7 @@
 #include <QTest>
 #include <QTimer>
 
+#include <malloc.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -33,6 +34,21 @@ double residentMiB() {
   std::ifstream("/proc/self/statm") >> pages_total >> pages_resident;
   return static_cast<double>(pages_resident) * static_cast<double>(::sysconf(_SC_PAGESIZE)) /
          (1024.0 * 1024.0);
+}
+
+// Resident memory as the system sees it, and after handing glibc's free pages back: the studio
+// keeps freed memory for reuse (runtime/device.cpp sets a 1 GB trim threshold), so only the
+// second tells a leak from memory held for the next run.
+struct Memory {
+  double resident = 0, live = 0;
+};
+
+Memory measure() {
+  Memory m;
+  m.resident = residentMiB();
+  ::malloc_trim(0);
+  m.live = residentMiB();
+  return m;
 }
 
 template <typename T>
@@ -50,7 +66,8 @@ int main(int argc, char** argv) {
   parser.addPositionalArgument("models", "Checkpoints to switch between");
   const QCommandLineOption runs("runs", "Re-samples", "n", "200");
   const QCommandLineOption switch_every("switch-every", "Runs between model switches", "n", "25");
-  const QCommandLineOption warmup("warmup", "Runs before the first memory reading", "n", "20");
+  // Two switches: both models and every control range have been used once.
+  const QCommandLineOption warmup("warmup", "Runs before the first memory reading", "n", "50");
   parser.addOptions({runs, switch_every, warmup});
   parser.addHelpOption();
   parser.process(app);
@@ -88,18 +105,21 @@ int main(int argc, char** argv) {
   std::mt19937 random(1);
   auto uniform = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(random); };
   int model = 0, cancels = 0, switches = 0;
-  double rss_warm = 0;
+  Memory warm;
   QElapsedTimer total;
   total.start();
   open(models[0]);
   settle();
-  const double rss_start = residentMiB();
+  const Memory start = measure();
   clock.start();
   tick.start();
   const int n = parser.value(runs).toInt();
   for (int r = 0; r < n; ++r) {
-    if (r == parser.value(warmup).toInt()) rss_warm = residentMiB();
+    if (r == parser.value(warmup).toInt()) warm = measure();
     if (r > 0 && r % parser.value(switch_every).toInt() == 0) {
+      const Memory m = measure();
+      std::fprintf(stderr, "run %d: %.1f MiB resident, %.1f MiB after trim, on %s\n", r,
+                   m.resident, m.live, qPrintable(models[model].section('/', -1)));
       model = (model + 1) % static_cast<int>(models.size());
       open(models[model]);
       ++switches;
@@ -125,12 +145,15 @@ int main(int argc, char** argv) {
     settle();
   }
   tick.stop();
-  const double rss_end = residentMiB();
+  const Memory end = measure();
   std::printf(
       "{\"runs\": %d, \"models\": %lld, \"switches\": %d, \"cancels\": %d, \"seconds\": %.1f, "
-      "\"rss_start_mib\": %.1f, \"rss_after_warmup_mib\": %.1f, \"rss_end_mib\": %.1f, "
-      "\"growth_after_warmup_percent\": %.2f, \"max_ui_stall_ms\": %.1f}\n",
+      "\"resident_mib\": [%.1f, %.1f, %.1f], \"after_trim_mib\": [%.1f, %.1f, %.1f], "
+      "\"resident_growth_percent\": %.2f, \"after_trim_growth_percent\": %.2f, "
+      "\"max_ui_stall_ms\": %.1f}\n",
       n, static_cast<long long>(models.size()), switches, cancels, total.elapsed() / 1000.0,
-      rss_start, rss_warm, rss_end, 100.0 * (rss_end - rss_warm) / rss_warm, max_gap_ns / 1e6);
+      start.resident, warm.resident, end.resident, start.live, warm.live, end.live,
+      100.0 * (end.resident - warm.resident) / warm.resident,
+      100.0 * (end.live - warm.live) / warm.live, max_gap_ns / 1e6);
   return 0;
 }

@@ -86,10 +86,42 @@ Dataset referenceData(const EvalArgs& a, const ModelConfig& config) {
     image.limit = a.reference_count;
   }
   Dataset data = loadDataset(held_out.spec, held_out.seed, image);
-  data.data = data.data.slice(0, 0, std::min(a.reference_count, data.size()));
+  if (!config.isImage()) {
+    // 2-D points: a random subset (a CSV file may be sorted along its curve), and the rest kept
+    // for the second-draw baseline (printPointBaselines).
+    torch::Generator gen = at::detail::createCPUGenerator(0);
+    data.data = data.data.index_select(0, torch::randperm(data.size(), gen));
+  } else {
+    data.data = data.data.slice(0, 0, std::min(a.reference_count, data.size()));
+  }
   std::fprintf(stderr, "cdrl eval: reference %s (%lld examples)\n", held_out.spec.c_str(),
                static_cast<long long>(data.size()));
   return data;
+}
+
+// Two yardsticks for a 2-D model's energy distance: a second draw of the data itself (what a
+// perfect model reaches with these sample sizes) and a Gaussian with the data's mean and
+// covariance (what a model that learned only the first two moments reaches).
+void printPointBaselines(const torch::Tensor& second_draw, const torch::Tensor& reference,
+                         nlohmann::json& report) {
+  if (second_draw.size(0) < 2) {
+    std::fprintf(stderr, "cdrl eval: too few held-out points past the reference for baselines\n");
+    return;
+  }
+  const auto x = second_draw.to(torch::kDouble);
+  const auto mean = x.mean(0);
+  const auto centred = x - mean;
+  const auto covariance = centred.t().mm(centred) / (x.size(0) - 1);
+  torch::Generator gen = at::detail::createCPUGenerator(1);
+  const auto z = torch::randn({x.size(0), x.size(1)}, gen, torch::kDouble);
+  const auto gaussian = mean + z.mm(torch::linalg::cholesky(covariance).t());
+  const double floor = energyDistance(second_draw, reference);
+  const double moments = energyDistance(gaussian.to(torch::kFloat), reference);
+  std::printf("\nbaselines (%lld points each): second draw of the data %.4f, Gaussian fit %.4f\n",
+              static_cast<long long>(x.size(0)), floor, moments);
+  report["baselines"] = {{"points", x.size(0)},
+                         {"second_draw_energy_distance", floor},
+                         {"gaussian_fit_energy_distance", moments}};
 }
 
 void run(const EvalArgs& a) {
@@ -118,7 +150,13 @@ void run(const EvalArgs& a) {
 
   EvalSampling sampling = a.sampling;
   sampling.use_ema = !a.raw;
-  const Dataset reference = referenceData(a, config);
+  Dataset reference = referenceData(a, config);
+  torch::Tensor second_draw;  // 2-D: held-out points past the reference, for the baselines
+  if (!config.isImage()) {
+    const int64_t kept = std::min(a.reference_count, reference.size());
+    second_draw = reference.data.slice(0, kept, kept + sampling.count);
+    reference.data = reference.data.slice(0, 0, kept);
+  }
   nlohmann::json report = {{"checkpoint", a.checkpoint},
                            {"count", sampling.count},
                            {"seed", sampling.seed},
@@ -159,6 +197,8 @@ void run(const EvalArgs& a) {
     std::fflush(stdout);
     report["steps_table"].push_back(row);
   }
+
+  if (second_draw.defined()) printPointBaselines(second_draw, reference.data, report);
 
   if (config.num_classes > 0) {
     const Judge judge = makeJudge(config, classifier ? &*classifier : nullptr);

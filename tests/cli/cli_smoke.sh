@@ -47,6 +47,13 @@ expect_error "image models" sample "$dir/run/checkpoint.safetensors" -n 2 --imag
   --json "$dir/eval.json" > "$dir/eval.txt" 2>/dev/null || fail "eval"
 grep -q "energy distance" "$dir/eval.txt" || fail "eval table"
 [ "$(grep -c '"energy_distance"' "$dir/eval.json")" -eq 2 ] || fail "eval json rows"
+# 2-D models get two yardsticks: a second draw of the data and a Gaussian with its moments.
+grep -q "baselines (60 points each): second draw of the data" "$dir/eval.txt" || fail "eval baselines"
+/usr/bin/python3 - "$dir/eval.json" <<'PY' || fail "eval baselines in JSON"
+import json, sys
+b = json.load(open(sys.argv[1]))["baselines"]
+assert b["points"] == 60 and b["second_draw_energy_distance"] >= 0 and b["gaussian_fit_energy_distance"] > 0, b
+PY
 expect_error "concept\|unconditional" eval "$dir/run/checkpoint.safetensors" -n 4 --steps 1 --compose "a=1"
 
 # OOD: an uncalibrated model says so and scores by energy; `calibrate` stores the typicality fit
