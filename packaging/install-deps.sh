@@ -16,6 +16,8 @@ packages=(
   dataset-fashion-mnist xvfb xauth
   # reference implementation (bench/reference), TorchScript test fixture, OOD study (bench/ood)
   python3-torch python3-numpy python3-sklearn
+  # the readers' fuzzers (cmake --preset fuzz; tests/fuzz): clang, libFuzzer, OpenMP for clang
+  clang libclang-rt-14-dev libomp-14-dev
 )
 
 missing=()
