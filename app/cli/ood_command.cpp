@@ -50,7 +50,9 @@ Scored loadInput(const std::string& what, const ModelConfig& config, int64_t lim
   for (const auto& [note, count] : notes)
     std::fprintf(stderr, "%s: %s (%d item%s)\n", what.c_str(), note.c_str(), count,
                  count == 1 ? "" : "s");
-  for (const auto& line : inputs.unreadable())
+  const auto unreadable = inputs.unreadable();
+  if (s.names.empty() && unreadable.size() == 1) throw std::runtime_error(unreadable.front());
+  for (const auto& line : unreadable)
     std::fprintf(stderr, "cdrl ood: skipped unreadable %s\n", line.c_str());
   if (s.names.empty()) throw std::runtime_error("no readable input in " + what);
   return s;

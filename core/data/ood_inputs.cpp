@@ -44,7 +44,9 @@ torch::Tensor conformImages(torch::Tensor x, int channels, int64_t size, std::st
 std::vector<std::string> OodInputs::unreadable() const {
   std::vector<std::string> out;
   for (const auto& item : items)
-    if (!item.error.empty()) out.push_back(item.name + ": " + item.error);
+    if (!item.error.empty())  // a reader's error usually names the file already
+      out.push_back(item.error.rfind(item.name, 0) == 0 ? item.error
+                                                        : item.name + ": " + item.error);
   return out;
 }
 
