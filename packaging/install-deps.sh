@@ -9,6 +9,8 @@ packages=(
   # core
   libtorch-dev libopenblas0-pthread libopencv-dev zlib1g-dev libssl-dev
   nlohmann-json3-dev libcli11-dev libspdlog-dev
+  # distributed training (c10d over Gloo; docs/distributed.md)
+  libgloo-dev
   # desktop app
   qt6-base-dev qt6-base-dev-tools libqt6opengl6-dev libqt6svg6 libgl-dev
   libqcustomplot-dev libimgui-dev libstb-dev libgl1-mesa-dri

@@ -4,6 +4,7 @@
 #include "commands.h"
 #include "data/data_source.h"
 #include "progress.h"
+#include "runtime/limits.h"
 
 #include <array>
 #include <atomic>
@@ -34,41 +35,64 @@ class SignalsStop {
   std::array<void (*)(int), 3> m_previous{};
 };
 
-void run(const TrainRequest& request) {
+// Bytes of gradients and statistics each rank all-reduces per step.
+int64_t bytesPerStep(TrainingSetup& setup) {
+  int64_t n = 0;
+  for (auto* net : std::initializer_list<torch::nn::Module*>{setup.model->ebm().get(),
+                                                             setup.model->initializer().get()})
+    for (const auto& p : net->parameters()) n += static_cast<int64_t>(p.nbytes());
+  return n + static_cast<int64_t>(sizeof(double)) * 5 * (setup.model->schedule().T() + 2);
+}
+
+void run(TrainRequest request) {
+  request.group = processGroupFromEnvironment();
   TrainingSetup setup = prepareTraining(request);
-  if (!setup.note.empty()) std::fprintf(stderr, "cdrl train: %s\n", setup.note.c_str());
+  const bool leader = setup.writes();  // the other ranks print only their errors
+  if (!setup.note.empty() && leader) std::fprintf(stderr, "cdrl train: %s\n", setup.note.c_str());
   const TrainOptions& options = setup.options;
   const Trainer& trainer = *setup.trainer;
-  std::fprintf(
-      stderr, "cdrl train: preset %s, data %s (%lld examples), %s, steps %lld → %lld, batch %lld\n",
-      setup.model->config().preset.c_str(), setup.data->name.c_str(),
-      static_cast<long long>(setup.data->size()), describeDevice(setup.device).c_str(),
-      static_cast<long long>(trainer.stepsDone()), static_cast<long long>(options.steps),
-      static_cast<long long>(options.batch));
+  if (leader)
+    std::fprintf(
+        stderr,
+        "cdrl train: preset %s, data %s (%lld examples), %s, steps %lld → %lld, batch %lld\n",
+        setup.model->config().preset.c_str(), setup.data->name.c_str(),
+        static_cast<long long>(setup.data->size()), describeDevice(setup.device).c_str(),
+        static_cast<long long>(trainer.stepsDone()), static_cast<long long>(options.steps),
+        static_cast<long long>(options.batch));
+  if (setup.group && leader)
+    std::fprintf(stderr,
+                 "cdrl train: %d ranks over Gloo, %s; each rank trains %lld of the batch's rows "
+                 "and all-reduces %s per step\n",
+                 setup.group->size(), setup.group->spec().describe().c_str(),
+                 static_cast<long long>(setup.group->rowsOf(options.batch).size()),
+                 limits::formatBytes(static_cast<double>(bytesPerStep(setup))).c_str());
 
   // SIGINT (Ctrl-C), SIGTERM (kill, schedulers) and SIGHUP (a closed terminal) all stop at the next
   // step boundary with the checkpoint saved.
   g_interrupted = false;
   SignalsStop stop;
   Progress progress(trainer.stepsDone(), options.steps);
+  const std::string rank = setup.group ? " (rank " + std::to_string(setup.group->rank()) + ")" : "";
   RunEnd end = RunEnd::Finished;
   try {
     end = runTraining(setup, g_interrupted, [&](const StepStats& stats) {
-      progress.update(stats.step, "L_θ " + Progress::number(stats.loss_ebm) + "  L_φ " +
-                                      Progress::number(stats.loss_init));
+      if (leader)
+        progress.update(stats.step, "L_θ " + Progress::number(stats.loss_ebm) + "  L_φ " +
+                                        Progress::number(stats.loss_init));
     });
   } catch (const DivergedError& e) {
-    progress.finish();
-    throw CommandExit(kExitDiverged, std::string("error: ") + e.what() +
+    if (leader) progress.finish();
+    throw CommandExit(kExitDiverged, std::string("error") + rank + ": " + e.what() +
                                          "; the last good checkpoint is kept at " +
                                          setup.checkpoint_path);
   }
-  progress.finish();
+  if (leader) progress.finish();
   if (end == RunEnd::Stopped)
     throw CommandExit(kExitCancelled, "interrupted at step " + std::to_string(trainer.stepsDone()) +
-                                          "; checkpoint saved to " + setup.checkpoint_path +
+                                          rank + "; checkpoint saved to " + setup.checkpoint_path +
                                           " (continue with --resume)");
-  std::fprintf(stderr, "cdrl train: done, checkpoint %s\n", setup.checkpoint_path.c_str());
+  if (leader)
+    std::fprintf(stderr, "cdrl train: done, checkpoint %s\n", setup.checkpoint_path.c_str());
 }
 
 }  // namespace
@@ -76,6 +100,7 @@ void run(const TrainRequest& request) {
 void addTrainCommand(CLI::App& app) {
   auto args = std::make_shared<TrainRequest>();
   auto device = std::make_shared<std::string>("auto");
+  auto timeout = std::make_shared<int64_t>(600);
   TrainOverrides& o = args->overrides;
   auto* cmd =
       app.add_subcommand("train", "Train a model (Algorithm 1) and write checkpoints and metrics");
@@ -114,8 +139,14 @@ void addTrainCommand(CLI::App& app) {
   cmd->add_option("--device", *device, "auto, cpu or cuda")
       ->check(CLI::IsMember({"auto", "cpu", "cuda"}))
       ->capture_default_str();
-  cmd->callback([args, device] {
+  cmd->add_option("--dist-timeout", *timeout,
+                  "Seconds a rank of a distributed run waits for the others before it stops "
+                  "naming the one at fault (docs/distributed.md)")
+      ->check(CLI::Range(1, 86400))
+      ->capture_default_str();
+  cmd->callback([args, device, timeout] {
     args->device = devicePreferenceFromString(*device);
+    args->group_options.timeout = std::chrono::seconds(*timeout);
     run(*args);
   });
 }

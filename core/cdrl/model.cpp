@@ -39,6 +39,16 @@ void Model::updateEma(double decay) {
   emaUpdate(*m_initEma, *m_init, decay);
 }
 
+std::vector<torch::Tensor> Model::stateTensors() {
+  std::vector<torch::Tensor> out;
+  for (torch::nn::Module* net : std::initializer_list<torch::nn::Module*>{
+           m_ebm.get(), m_ebmEma.get(), m_init.get(), m_initEma.get()}) {
+    for (const auto& p : net->parameters()) out.push_back(p);
+    for (const auto& b : net->buffers()) out.push_back(b);
+  }
+  return out;
+}
+
 void Model::resetEma() {
   copyState(*m_ebmEma, *m_ebm);
   copyState(*m_initEma, *m_init);

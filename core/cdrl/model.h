@@ -40,6 +40,9 @@ class Model {
   void updateEma(double decay);
   // Sets the EMA copies equal to the live networks.
   void resetEma();
+  // Every parameter and buffer of the live networks and their EMA copies, in a fixed order: what
+  // the ranks of a distributed run hold identical.
+  std::vector<torch::Tensor> stateTensors();
 
  private:
   ModelConfig m_config;

@@ -2,6 +2,7 @@
 
 #include "cdrl/langevin.h"
 #include "nn/spectral_norm.h"
+#include "runtime/keyed_generator.h"
 #include "runtime/limits.h"
 #include "runtime/shard_pool.h"
 
@@ -38,13 +39,6 @@ torch::Tensor levelLambda(const Schedule& schedule, int i, int64_t batch, torch:
 
 torch::Tensor cpu(const torch::Tensor& t) { return t.detach().to(torch::kCPU); }
 
-uint64_t splitmix64(uint64_t z) {
-  z += 0x9E3779B97F4A7C15ull;
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-  return z ^ (z >> 31);
-}
-
 // The noise of Algorithm 2, keyed by (seed, row, level, draw): row b's values come from a
 // generator of its own, so a sample depends neither on the batch size nor on how the batch is
 // split over cores or calls (SampleOptions::first_row), and a level's noise is drawn step by step
@@ -62,11 +56,9 @@ class RowNoise {
     std::vector<torch::Tensor> out;
     out.reserve(static_cast<size_t>(rows.size()));
     for (int64_t b = rows.begin; b < rows.end; ++b) {
-      uint64_t key = splitmix64(m_seed);
-      for (const uint64_t part : {static_cast<uint64_t>(m_first_row + b),
-                                  static_cast<uint64_t>(level), static_cast<uint64_t>(draw)})
-        key = splitmix64(key ^ part);
-      auto gen = at::detail::createCPUGenerator(key);
+      auto gen =
+          keyedGenerator(m_seed, {static_cast<uint64_t>(m_first_row + b),
+                                  static_cast<uint64_t>(level), static_cast<uint64_t>(draw)});
       out.push_back(torch::randn(m_shape, gen));
     }
     return torch::stack(out).to(m_device);

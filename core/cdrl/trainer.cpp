@@ -2,6 +2,7 @@
 
 #include "cdrl/langevin.h"
 #include "nn/spectral_norm.h"
+#include "runtime/keyed_generator.h"
 #include "runtime/shard_pool.h"
 
 #include <cmath>
@@ -73,12 +74,65 @@ void importMoments(torch::optim::Optimizer& opt, const std::string& prefix,
   }
 }
 
-torch::Tensor generatorState(torch::Generator gen) { return gen.get_state().clone(); }
+// Key parts that keep training's streams apart from sampling's (seed, row, level, draw) keys.
+constexpr uint64_t kMinibatchStream = 0x6d696e6962617463ull;  // "minibatc"
+constexpr uint64_t kDropoutStream = 0x64726f706f757473ull;    // "dropouts"
+
+// Sums over a rank's rows, summed over the ranks: the step's statistics of the whole batch.
+struct BatchSums {
+  torch::Tensor totals;  // [5]: L_θ·B, L_φ·B, ΣF(y⁺), ΣF(ỹ), Σ‖ŷ − y⁺‖²
+  torch::Tensor levels;  // [5, T + 1]: count, ΣF(y⁺), ΣF(ỹ), Σ‖ỹ‖, Σ‖ŷ − y⁺‖² per level
+};
 
 }  // namespace
 
-Trainer::Trainer(Model& model, const Dataset& data, const TrainOptions& options)
-    : m_model(model), m_data(data), m_options(options) {
+struct Trainer::Draws {
+  torch::Tensor index;      // [b] examples of the data set
+  torch::Tensor flip;       // [b] horizontal flips
+  torch::Tensor attribute;  // [b] the attribute each example is conditioned on (attribute data)
+  torch::Tensor keep;       // [b] false where label dropout replaces the label by ∅
+  torch::Tensor level;      // [b] i ∈ {1, …, T}
+  torch::Tensor noise;      // [b, K + 2, example…]: ε, ε'', then one per Langevin step
+};
+
+Trainer::Draws Trainer::draw(RowRange rows) const {
+  const int T = m_model.schedule().T();
+  const int K = m_model.schedule().options().K;
+  const int64_t attributes = m_data.attributes.defined() ? m_data.attributes.size(1) : 1;
+  std::vector<int64_t> noise_shape = {K + 2};
+  for (const int64_t d : m_model.config().data_shape) noise_shape.push_back(d);
+  std::vector<int64_t> index, attribute, level;
+  std::vector<uint8_t> flip, keep;
+  std::vector<torch::Tensor> noise;
+  for (int64_t row = rows.begin; row < rows.end; ++row) {
+    // A row's draws depend only on (seed, step, row): any split of the batch draws the same.
+    auto gen = keyedGenerator(m_options.seed, {kMinibatchStream, static_cast<uint64_t>(m_step),
+                                               static_cast<uint64_t>(row)});
+    index.push_back(uniformBelow(gen, m_data.size()));
+    flip.push_back(uniform01(gen) < 0.5);
+    attribute.push_back(uniformBelow(gen, attributes));
+    keep.push_back(uniform01(gen) >= m_options.label_dropout);  // §5 step 9
+    level.push_back(1 + uniformBelow(gen, T));
+    noise.push_back(torch::randn(noise_shape, gen));
+  }
+  auto flags = [](const std::vector<uint8_t>& v) { return torch::tensor(v).to(torch::kBool); };
+  Draws d{torch::tensor(index), flags(flip),          torch::tensor(attribute),
+          flags(keep),          torch::tensor(level), {}};
+  d.noise = torch::stack(noise);
+  return d;
+}
+
+void Trainer::seedRankDropout() {
+  if (!m_group) return;
+  auto gen = keyedGenerator(m_options.seed, {kDropoutStream, static_cast<uint64_t>(m_group->rank()),
+                                             static_cast<uint64_t>(m_step)});
+  auto global = at::detail::getDefaultCPUGenerator();
+  global.set_state(gen.get_state());
+}
+
+Trainer::Trainer(Model& model, const Dataset& data, const TrainOptions& options,
+                 ProcessGroup* group)
+    : m_model(model), m_data(data), m_options(options), m_group(group) {
   m_options.validate();
   if (data.size() < 1) throw std::invalid_argument("training data '" + data.name + "' is empty");
   if (data.exampleShape() != model.config().data_shape)
@@ -86,8 +140,12 @@ Trainer::Trainer(Model& model, const Dataset& data, const TrainOptions& options)
                                 "' does not match the model's data shape");
   if (model.config().num_classes > 0 && !data.labels.defined() && !data.attributes.defined())
     throw std::invalid_argument("a conditional model needs labelled or attributed data");
-  m_gen = at::detail::createCPUGenerator(options.seed);
+  if (group && options.batch < group->size())
+    throw std::invalid_argument("--batch " + std::to_string(options.batch) +
+                                " is smaller than the " + std::to_string(group->size()) +
+                                " ranks sharing it");
   torch::manual_seed(options.seed);
+  seedRankDropout();
   using torch::optim::AdamOptions;
   using torch::optim::AdamWOptions;
   const auto betas = std::make_tuple(options.beta1, options.beta2);
@@ -103,27 +161,25 @@ double Trainer::lrScale(int64_t warmup_offset) const {
   return std::min(1.0, static_cast<double>(warmup_offset + m_step + 1) / m_options.warmup);
 }
 
-torch::Tensor Trainer::drawLabels(const torch::Tensor& index) {
-  const int64_t B = index.size(0);
-  const auto none = torch::zeros({B}, torch::kLong);
+torch::Tensor Trainer::labelsOf(const Draws& d) const {
+  const int64_t b = d.index.size(0);
+  const auto none = torch::zeros({b}, torch::kLong);
   if (m_model.config().num_classes == 0) return none;
   torch::Tensor labels;
   if (m_data.attributes.defined()) {
     // Attribute data: each example is conditioned on one of its attributes, picked at random;
     // attribute a with value v is concept 1 + 2a + v (dataset.h).
-    const int64_t A = m_data.attributes.size(1);
-    const auto a = torch::randint(A, {B}, m_gen);
-    const auto v = m_data.attributes.index_select(0, index).gather(1, a.unsqueeze(1)).squeeze(1);
+    const auto& a = d.attribute;
+    const auto v = m_data.attributes.index_select(0, d.index).gather(1, a.unsqueeze(1)).squeeze(1);
     labels = 1 + 2 * a + v;
   } else {
-    labels = m_data.labels.index_select(0, index) + 1;
+    labels = m_data.labels.index_select(0, d.index) + 1;
   }
   // §5 step 9: replace the label by ∅ with probability label_dropout.
-  const auto keep = torch::rand({B}, m_gen) >= m_options.label_dropout;
-  return torch::where(keep, labels, none);
+  return torch::where(d.keep, labels, none);
 }
 
-// Algorithm 1, one iteration.
+// Algorithm 1, one iteration, on this rank's rows of the global batch.
 StepStats Trainer::step() {
   const Schedule& schedule = m_model.schedule();
   const auto device = m_model.device();
@@ -135,19 +191,20 @@ StepStats Trainer::step() {
   ebm.train();
   init.train();
 
-  // Draw a minibatch of clean data (random horizontal flip for natural images).
-  const auto index = torch::randint(m_data.size(), {B}, m_gen);
-  auto x_0 = m_data.data.index_select(0, index);
-  if (m_data.random_flip) {
-    const auto flip = perSample(torch::rand({B}, m_gen) < 0.5, dims);
-    x_0 = torch::where(flip, x_0.flip({-1}), x_0);
-  }
+  // A minibatch of clean data (random horizontal flip for natural images).
+  const RowRange mine = m_group ? m_group->rowsOf(B) : RowRange{0, B};
+  const int64_t b = mine.size();
+  const Draws d = draw(mine);
+  auto x_0 = m_data.data.index_select(0, d.index);
+  if (m_data.random_flip) x_0 = torch::where(perSample(d.flip, dims), x_0.flip({-1}), x_0);
   x_0 = x_0.to(device);
-  const auto labels = drawLabels(index).to(device);
+  const auto labels = labelsOf(d).to(device);
+  const auto noise = d.noise.to(device);
+  auto drawn = [&noise](int64_t k) { return noise.select(1, k); };
 
   // Steps 1–3: levels, a shared ε, the pair (x_i, x_{i−1}) and y⁺ = sqrt(m_i)·x_{i−1}.
-  const auto i = torch::randint(1, T + 1, {B}, m_gen).to(device);
-  const auto eps = torch::randn(x_0.sizes(), m_gen).to(device);
+  const auto i = d.level.to(device);
+  const auto eps = drawn(0);
   const auto alpha_bar = column(schedule, &LevelCoefficients::alpha_bar, device);
   const auto lambda = column(schedule, &LevelCoefficients::lambda, device);
   auto gather = [&](const torch::Tensor& table, const torch::Tensor& at) {
@@ -163,11 +220,10 @@ StepStats Trainer::step() {
   powerIterate(ebm);
   const auto beta_tilde = gather(column(schedule, &LevelCoefficients::beta_tilde, device), i);
   const auto emb_init = init.embed(lambda.index_select(0, i), labels);
-  const auto eps2 = torch::randn(x_0.sizes(), m_gen).to(device);
-  const auto y_hat = init.propose(x_i, emb_init) + (beta_tilde * m_i).sqrt() * eps2;
+  const auto y_hat = init.propose(x_i, emb_init) + (beta_tilde * m_i).sqrt() * drawn(1);
 
-  // Step 5: K Langevin steps from ŷ with the current θ, one part of the batch per core as in
-  // sampling: the noise drawn for the whole batch first, in the order one chain draws it.
+  // Step 5: K Langevin steps from ŷ with the current θ, one part of the rows per core as in
+  // sampling.
   const auto emb_ebm = ebm.embed(lambda.index_select(0, i - 1), labels);
   const auto emb_chain = emb_ebm.detach();
   const int K = schedule.options().K;
@@ -175,9 +231,7 @@ StepStats Trainer::step() {
   chain_options.steps = K;
   chain_options.record = false;
   const auto coeff = langevinCoefficients(schedule, i, K, dims);
-  std::vector<torch::Tensor> chain_noise;
-  for (int k = 0; k < K; ++k) chain_noise.push_back(torch::randn(x_0.sizes(), m_gen).to(device));
-  const auto parts = batchParts(device, B, x_0[0].numel());
+  const auto parts = batchParts(device, b, x_0[0].numel());
   cacheNormalizedWeights(ebm);  // the chain's W/σ, filled before the parts read it at once
   const auto y_start = y_hat.detach();
   std::vector<torch::Tensor> y_parts(parts.size());
@@ -189,62 +243,83 @@ StepStats Trainer::step() {
     const EnergyGradient energy = [&](const torch::Tensor& y) {
       return energyAndGradient([&](const torch::Tensor& v) { return ebm.energy(v, emb); }, y);
     };
-    const LangevinNoise noise = [&](int k, const torch::Tensor&) {
-      return rows(chain_noise[static_cast<size_t>(k)]);
+    const LangevinNoise chain_noise = [&](int k, const torch::Tensor&) {
+      return rows(drawn(2 + k));
     };
     y_parts[p] =
-        langevinRefine(rows(y_start), rows(x_i), part_coeff, energy, chain_options, noise).y;
+        langevinRefine(rows(y_start), rows(x_i), part_coeff, energy, chain_options, chain_noise).y;
   };
   runParts(parts, refine);
   const auto y_tilde = torch::cat(y_parts).detach();
   requireFinite(y_tilde, "the refined sample ỹ", m_step);
 
-  // Steps 6–7: both losses (F(y⁺) and F(ỹ) in one batched forward).
+  // Steps 6–7: both losses (F(y⁺) and F(ỹ) in one batched forward), as sums over this rank's
+  // rows divided by the global B: the ranks' gradients then sum to the whole batch's.
   const auto F = ebm.energy(torch::cat({y_pos, y_tilde}), torch::cat({emb_ebm, emb_ebm}));
-  const auto F_pos = F.slice(0, 0, B), F_neg = F.slice(0, B);
+  const auto F_pos = F.slice(0, 0, b), F_neg = F.slice(0, b);
   const auto w = column(schedule, &LevelCoefficients::weight, device).index_select(0, i);
-  const auto loss_ebm = (w * (F_neg - F_pos)).mean();
-  const auto loss_init = (y_tilde - y_hat).pow(2).flatten(1).sum(1).mean();
+  const auto loss_ebm = (w * (F_neg - F_pos)).sum() / static_cast<double>(B);
+  const auto init_sq = (y_tilde - y_hat).pow(2).flatten(1).sum(1);
+  const auto loss_init = init_sq.sum() / static_cast<double>(B);
   requireFinite(loss_ebm, "the EBM loss", m_step);
   requireFinite(loss_init, "the initializer loss", m_step);
 
-  // Step 8: updates with warm-up and clipping, then EMA.
+  // Step 8: updates with warm-up and clipping (of the whole batch's gradient), then EMA.
   StepStats stats;
   stats.lr_ebm = m_options.lr_ebm * lrScale(0);
   stats.lr_init = m_options.lr_init * lrScale(m_options.init_warmup_start);
   setLearningRate<torch::optim::AdamOptions>(*m_optEbm, stats.lr_ebm);
   setLearningRate<torch::optim::AdamWOptions>(*m_optInit, stats.lr_init);
   m_optEbm->zero_grad();
-  loss_ebm.backward();
-  stats.grad_norm_ebm = torch::nn::utils::clip_grad_norm_(ebm.parameters(), m_options.grad_clip);
-  m_optEbm->step();
   m_optInit->zero_grad();
+  loss_ebm.backward();
   loss_init.backward();
+  if (m_group) {
+    std::vector<torch::Tensor> grads;
+    for (const auto& p : ebm.parameters()) grads.push_back(p.grad());
+    for (const auto& p : init.parameters()) grads.push_back(p.grad());
+    m_group->allReduceSum(grads, "the gradients of step " + std::to_string(m_step + 1));
+  }
+  stats.grad_norm_ebm = torch::nn::utils::clip_grad_norm_(ebm.parameters(), m_options.grad_clip);
   stats.grad_norm_init = torch::nn::utils::clip_grad_norm_(init.parameters(), m_options.grad_clip);
+  m_optEbm->step();
   m_optInit->step();
   m_model.updateEma(m_options.ema_decay);
   ++m_step;
 
+  // Statistics of the whole batch: sums over the rows, summed over the ranks.
   torch::NoGradGuard no_grad;
-  stats.step = m_step;
-  stats.loss_ebm = loss_ebm.item<double>();
-  stats.loss_init = loss_init.item<double>();
-  stats.energy_pos = F_pos.mean().item<double>();
-  stats.energy_neg = F_neg.mean().item<double>();
   const auto init_err = (y_hat - y_pos).pow(2).flatten(1).sum(1);
-  stats.init_error = init_err.mean().item<double>();
   const auto norm = y_tilde.flatten(1).norm(2, 1);
-  const auto level_cpu = i.to(torch::kCPU);
+  BatchSums sums;
+  sums.totals = torch::stack({(w * (F_neg - F_pos)).sum(), init_sq.sum(), F_pos.sum(), F_neg.sum(),
+                              init_err.sum()})
+                    .to(torch::kCPU, torch::kDouble);
+  const auto per_level = torch::stack({torch::ones_like(norm), F_pos, F_neg, norm, init_err});
+  sums.levels = torch::zeros({5, T + 1}, per_level.options())
+                    .index_add_(1, i, per_level)
+                    .to(torch::kCPU, torch::kDouble);
+  if (m_group)
+    m_group->allReduceSum({sums.totals, sums.levels},
+                          "the statistics of step " + std::to_string(m_step));
+  const auto total = sums.totals.accessor<double, 1>();
+  const auto level = sums.levels.accessor<double, 2>();
+  stats.step = m_step;
+  stats.loss_ebm = total[0] / static_cast<double>(B);
+  stats.loss_init = total[1] / static_cast<double>(B);
+  stats.energy_pos = total[2] / static_cast<double>(B);
+  stats.energy_neg = total[3] / static_cast<double>(B);
+  stats.init_error = total[4] / static_cast<double>(B);
   stats.levels.resize(T);
-  for (int level = 1; level <= T; ++level) {
-    const auto mask = (level_cpu == level).to(device);
-    LevelStats& ls = stats.levels[level - 1];
-    ls.count = mask.sum().item<int64_t>();
+  for (int l = 1; l <= T; ++l) {
+    LevelStats& ls = stats.levels[l - 1];
+    ls.count = static_cast<int64_t>(level[0][l]);
     if (ls.count == 0) continue;
-    ls.energy_pos = F_pos.masked_select(mask).mean().item<double>();
-    ls.energy_neg = F_neg.masked_select(mask).mean().item<double>();
-    ls.sample_norm = norm.masked_select(mask).mean().item<double>();
-    ls.init_error = init_err.masked_select(mask).mean().item<double>();
+    const double n = level[0][l];
+    ls.energy_pos = level[1][l] / n;
+    ls.energy_neg = level[2][l] / n;
+    ls.sample_norm = level[3][l] / n;
+    ls.init_error = level[4][l] / n;
   }
   return stats;
 }
@@ -252,22 +327,22 @@ StepStats Trainer::step() {
 std::map<std::string, torch::Tensor> Trainer::stateTensors() const {
   std::map<std::string, torch::Tensor> out;
   out["trainer/step"] = torch::tensor(m_step, torch::kLong);
-  out["trainer/generator"] = generatorState(m_gen);
-  out["trainer/global_generator"] = generatorState(at::detail::getDefaultCPUGenerator());
+  out["trainer/global_generator"] = at::detail::getDefaultCPUGenerator().get_state().clone();
   exportMoments<torch::optim::AdamParamState>(*m_optEbm, "optimizer/ebm/", out);
   exportMoments<torch::optim::AdamWParamState>(*m_optInit, "optimizer/initializer/", out);
   return out;
 }
 
 void Trainer::loadStateTensors(const std::map<std::string, torch::Tensor>& in) {
-  for (const char* key : {"trainer/step", "trainer/generator", "trainer/global_generator"})
+  // (Files written before the minibatch draws were keyed also hold "trainer/generator", unused.)
+  for (const char* key : {"trainer/step", "trainer/global_generator"})
     if (!in.count(key))
       throw std::runtime_error(std::string("checkpoint has no training state (") + key +
                                " missing): it cannot be resumed");
   m_step = in.at("trainer/step").item<int64_t>();
-  m_gen.set_state(in.at("trainer/generator"));
   auto global = at::detail::getDefaultCPUGenerator();
   global.set_state(in.at("trainer/global_generator"));
+  seedRankDropout();
   importMoments<torch::optim::AdamParamState>(*m_optEbm, "optimizer/ebm/", in);
   importMoments<torch::optim::AdamWParamState>(*m_optInit, "optimizer/initializer/", in);
 }

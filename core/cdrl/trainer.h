@@ -4,6 +4,7 @@
 #include "cdrl/model.h"
 #include "data/dataset.h"
 #include "io/train_options.h"
+#include "runtime/process_group.h"
 
 #include <torch/torch.h>
 
@@ -45,8 +46,11 @@ struct StepStats {
 
 class Trainer {
  public:
-  // Seeds LibTorch's global generator and this run's generator from options.seed.
-  Trainer(Model& model, const Dataset& data, const TrainOptions& options);
+  // Seeds LibTorch's global generator from options.seed. With a process group, this rank trains
+  // on its share of every global batch of options.batch and the ranks' gradients are summed, so
+  // every rank takes the step one process would (docs/distributed.md); the group outlives this.
+  Trainer(Model& model, const Dataset& data, const TrainOptions& options,
+          ProcessGroup* group = nullptr);
 
   // One optimiser step of both networks. Throws DivergedError on a non-finite loss or sample.
   StepStats step();
@@ -54,19 +58,26 @@ class Trainer {
   const TrainOptions& options() const { return m_options; }
   Model& model() { return m_model; }
 
-  // Everything needed to resume bit-for-bit: optimiser moments, step, generator states.
+  // Everything needed to resume bit-for-bit: optimiser moments, step, the global generator's state
+  // (the minibatch's own draws are keyed by seed and step).
   std::map<std::string, torch::Tensor> stateTensors() const;
   void loadStateTensors(const std::map<std::string, torch::Tensor>& tensors);
 
  private:
+  struct Draws;
+  // The random draws of rows `rows` of this step's global batch (ALGORITHM.md §5, Algorithm 1).
+  Draws draw(RowRange rows) const;
   double lrScale(int64_t warmup_offset) const;
-  // Condition labels (0 = ∅) for the minibatch examples `index`.
-  torch::Tensor drawLabels(const torch::Tensor& index);
+  // Condition labels (0 = ∅) for the drawn examples.
+  torch::Tensor labelsOf(const Draws& d) const;
+  // Dropout draws from the global generator: one stream per rank and step, not the same masks on
+  // every rank.
+  void seedRankDropout();
 
   Model& m_model;
   const Dataset& m_data;
   TrainOptions m_options;
-  torch::Generator m_gen;
+  ProcessGroup* m_group;
   std::unique_ptr<torch::optim::Adam> m_optEbm;
   std::unique_ptr<torch::optim::AdamW> m_optInit;
   int64_t m_step = 0;

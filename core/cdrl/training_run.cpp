@@ -68,19 +68,24 @@ std::string resumeChanges(const TrainRequest& request, Checkpoint& resumed) {
 
 }  // namespace
 
-TrainingSetup prepareTraining(const TrainRequest& request) {
+namespace {
+
+// prepareTraining for this rank of `group` (null: a single process).
+TrainingSetup prepareRank(const TrainRequest& request, ProcessGroup* group) {
   namespace fs = std::filesystem;
   if (request.out.empty()) throw std::runtime_error("no output folder given");
   TrainingSetup s;
   s.device = selectDevice(request.device);
-  std::error_code ec;
-  fs::create_directories(request.out, ec);
-  if (ec)
-    throw std::runtime_error("cannot create output folder " + request.out + ": " + ec.message());
-  s.lock = std::make_unique<RunLock>(request.out);
-  if (const int orphans = removeOrphanTemporaries(request.out))
-    s.note =
-        "removed " + std::to_string(orphans) + " temporary file(s) left by an interrupted save";
+  if (!group || group->rank() == 0) {
+    std::error_code ec;
+    fs::create_directories(request.out, ec);
+    if (ec)
+      throw std::runtime_error("cannot create output folder " + request.out + ": " + ec.message());
+    s.lock = std::make_unique<RunLock>(request.out);
+    if (const int orphans = removeOrphanTemporaries(request.out))
+      s.note =
+          "removed " + std::to_string(orphans) + " temporary file(s) left by an interrupted save";
+  }
   s.checkpoint_path = (fs::path(request.out) / "checkpoint.safetensors").string();
   s.metrics_path = (fs::path(request.out) / "metrics.jsonl").string();
 
@@ -120,44 +125,80 @@ TrainingSetup prepareTraining(const TrainRequest& request) {
   if (request.K) config.schedule.K = *request.K;
   torch::manual_seed(s.options.seed);  // initial weights
   s.model = resumed ? loadModel(*resumed, s.device) : std::make_unique<Model>(config, s.device);
-  s.trainer = std::make_unique<Trainer>(*s.model, *s.data, s.options);
+  s.trainer = std::make_unique<Trainer>(*s.model, *s.data, s.options, group);
   if (resumed) restoreTrainer(*resumed, *s.trainer);
   if (s.trainer->stepsDone() >= s.options.steps)
     throw std::runtime_error("nothing to do: the run is already at step " +
                              std::to_string(s.trainer->stepsDone()) + " (raise the step count)");
+  // Every rank starts from rank 0's weights, whatever each drew or read.
+  if (group)
+    group->broadcast(s.model->stateTensors(),
+                     resumed ? "the resumed weights" : "the initial weights");
   return s;
 }
 
-RunEnd runTraining(TrainingSetup& s, const std::atomic<bool>& stop,
-                   const std::function<void(const StepStats&)>& on_step) {
+RunEnd runSteps(TrainingSetup& s, const std::atomic<bool>& stop,
+                const std::function<void(const StepStats&)>& on_step) {
   using Clock = std::chrono::steady_clock;
   const TrainOptions& o = s.options;
-  MetricsLog metrics(s.metrics_path, s.trainer->stepsDone());
+  std::optional<MetricsLog> metrics;
+  if (s.writes()) metrics.emplace(s.metrics_path, s.trainer->stepsDone());
+  auto save = [&s] {
+    if (s.group)
+      s.group->requireIdentical(s.model->stateTensors(),
+                                "weights, EMA weights and spectral-norm vectors");
+    if (s.writes()) saveCheckpoint(s.checkpoint_path, *s.model, s.trainer.get());
+  };
   const auto start = Clock::now();
   auto interval_start = start;
   int64_t interval_steps = 0;
   while (s.trainer->stepsDone() < o.steps) {
-    if (stop) {
-      saveCheckpoint(s.checkpoint_path, *s.model, s.trainer.get());
+    // The ranks stop together, at the step where any of them was asked to.
+    if (s.group ? s.group->any(stop, "agreeing whether to stop") : stop.load()) {
+      save();
       return RunEnd::Stopped;
     }
     const StepStats stats = s.trainer->step();
     ++interval_steps;
     const bool last = stats.step == o.steps;
-    if (stats.step % o.log_every == 0 || last) {
+    if (metrics && (stats.step % o.log_every == 0 || last)) {
       const auto now = Clock::now();
       const double interval = std::chrono::duration<double>(now - interval_start).count();
-      metrics.write(metricsLine(
+      metrics->write(metricsLine(
           stats, {std::chrono::duration<double>(now - start).count(),
                   static_cast<double>(interval_steps * o.batch) / std::max(interval, 1e-9)}));
       interval_start = now;
       interval_steps = 0;
     }
-    if (stats.step % o.checkpoint_every == 0 || last)
-      saveCheckpoint(s.checkpoint_path, *s.model, s.trainer.get());
+    if (stats.step % o.checkpoint_every == 0 || last) save();
     if (on_step) on_step(stats);
   }
   return RunEnd::Finished;
+}
+
+}  // namespace
+
+TrainingSetup prepareTraining(const TrainRequest& request) {
+  std::unique_ptr<ProcessGroup> group;
+  if (request.group) group = ProcessGroup::join(*request.group, request.group_options);
+  try {
+    TrainingSetup s = prepareRank(request, group.get());
+    s.group = std::move(group);
+    return s;
+  } catch (const std::exception& e) {
+    if (group) group->leave(e.what());
+    throw;
+  }
+}
+
+RunEnd runTraining(TrainingSetup& s, const std::atomic<bool>& stop,
+                   const std::function<void(const StepStats&)>& on_step) {
+  try {
+    return runSteps(s, stop, on_step);
+  } catch (const std::exception& e) {
+    if (s.group) s.group->leave(e.what());
+    throw;
+  }
 }
 
 }  // namespace cdrl

@@ -8,6 +8,7 @@
 #include "data/dataset.h"
 #include "io/run_lock.h"
 #include "runtime/device.h"
+#include "runtime/process_group.h"
 
 #include <atomic>
 #include <functional>
@@ -40,12 +41,17 @@ struct TrainRequest {
   std::optional<int> K;  // Langevin steps per level in training (preset default; on resume: new K)
   DevicePreference device = DevicePreference::Auto;
   TrainOverrides overrides;
+  // Set: this process is one rank of a data-parallel run (processGroupFromEnvironment); rank 0
+  // alone writes into `out`.
+  std::optional<ProcessGroupSpec> group;
+  ProcessGroupOptions group_options;
 };
 
 // Everything a run needs, ready to step. Networks and data live behind pointers, so the trainer's
 // references stay valid when the setup is moved.
 struct TrainingSetup {
   torch::Device device = torch::kCPU;
+  std::unique_ptr<ProcessGroup> group;  // null for a single process; outlives the trainer
   std::unique_ptr<Dataset> data;
   std::unique_ptr<Model> model;
   std::unique_ptr<Trainer> trainer;
@@ -54,11 +60,15 @@ struct TrainingSetup {
   std::string metrics_path;       // <out>/metrics.jsonl
   std::string note;               // a warning for the user, or empty
   std::unique_ptr<RunLock> lock;  // held for the run: no second run writes into `out`
+
+  bool writes() const { return !group || group->rank() == 0; }  // metrics and checkpoints
 };
 
-// Loads the data, builds or restores the model and trainer, creates `out`. Throws
-// std::runtime_error (or FormatError for a bad checkpoint) with a one-line reason, also when the
-// resumed run has already reached its step count.
+// Joins the process group if there is one, loads the data, builds or restores the model and
+// trainer (rank 0's weights broadcast to all ranks), creates `out`. Throws std::runtime_error (or
+// FormatError for a bad checkpoint, RankFailure for a group that fails) with a one-line reason,
+// also when the resumed run has already reached its step count; a rank that fails tells the
+// others why.
 TrainingSetup prepareTraining(const TrainRequest& request);
 
 enum class RunEnd { Finished, Stopped };
@@ -66,7 +76,8 @@ enum class RunEnd { Finished, Stopped };
 // Steps to options.steps, appending a metrics line every log_every steps and writing the
 // checkpoint atomically every checkpoint_every steps and at the end. `stop` is read between steps;
 // a stopped run saves its checkpoint first. A DivergedError propagates with the last good
-// checkpoint left in place. `on_step` sees every step's statistics.
+// checkpoint left in place. `on_step` sees every step's statistics. In a group the ranks agree on
+// stopping, check at every checkpoint that they hold identical weights, and rank 0 alone writes.
 RunEnd runTraining(TrainingSetup& setup, const std::atomic<bool>& stop,
                    const std::function<void(const StepStats&)>& on_step = {});
 
