@@ -7,6 +7,7 @@
 //   studio_soak [--runs 200] [--switch-every 25] [--warmup 50] [MODEL ...]
 //   (QT_QPA_PLATFORM=offscreen without a display; default models: the bundled image models)
 #include "main_window.h"
+#include "runtime/device.h"
 
 #include <QApplication>
 #include <QCommandLineParser>
@@ -76,6 +77,8 @@ int main(int argc, char** argv) {
   if (models.isEmpty())
     models = {QStringLiteral(CDRL_SOURCE_MODELS_DIR "/fmnist-tiny.safetensors"),
               QStringLiteral(CDRL_SOURCE_MODELS_DIR "/shapes-tiny.safetensors")};
+
+  cdrl::configureRuntime();  // the studio's threads and allocator settings (app/studio/main.cpp)
 
   cdrl::studio::MainWindow window;
   window.show();

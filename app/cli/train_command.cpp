@@ -61,9 +61,10 @@ void run(TrainRequest request) {
         static_cast<long long>(options.batch));
   if (setup.group && leader)
     std::fprintf(stderr,
-                 "cdrl train: %d ranks over Gloo, %s; each rank trains %lld of the batch's rows "
+                 "cdrl train: %d ranks over %s, %s; each rank trains %lld of the batch's rows "
                  "and all-reduces %s per step\n",
-                 setup.group->size(), setup.group->spec().describe().c_str(),
+                 setup.group->size(), setup.group->backend().c_str(),
+                 setup.group->spec().describe().c_str(),
                  static_cast<long long>(setup.group->rowsOf(options.batch).size()),
                  limits::formatBytes(static_cast<double>(bytesPerStep(setup))).c_str());
 
@@ -133,6 +134,9 @@ void addTrainCommand(CLI::App& app) {
   cmd->add_option("-K,--langevin-steps", args->K,
                   "Langevin steps per level in training (default 15)")
       ->check(CLI::Range(1, 1000));
+  cmd->add_option("--step-base", args->step_base,
+                  "Langevin step-size base b in s_i² = 2·b·c_i·β_i (preset default)")
+      ->check(CLI::PositiveNumber);
   cmd->add_flag_callback(
       "--conditional", [args] { args->conditional = true; },
       "Class-conditional model (needs labelled data)");

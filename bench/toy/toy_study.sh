@@ -21,5 +21,5 @@ for data in toy:8gaussians toy:checkerboard toy:moons toy:swissroll toy:rings "c
   "$cdrl" eval --threads "$threads" "$run/checkpoint.safetensors" -n 5000 --steps 15 \
     --reference-count 5000 "${eval_data[@]}" --json "$run.eval.json" > "$run.eval.txt" 2>&1
   "$cdrl" sample --threads "$threads" "$run/checkpoint.safetensors" -n 5000 -o "$run.png" 2>/dev/null
-  echo "$name: trained in $wall s; $(grep -A2 "^K'" "$run.eval.txt" | tail -1); $(grep baselines "$run.eval.txt")"
+  echo "$name: trained in $wall s; $(grep -A1 "^K'" "$run.eval.txt" | tail -1); $(grep baselines "$run.eval.txt")"
 done | tee "$out/summary.txt"

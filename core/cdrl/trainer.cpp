@@ -122,10 +122,10 @@ Trainer::Draws Trainer::draw(RowRange rows) const {
   return d;
 }
 
-void Trainer::seedRankDropout() {
-  if (!m_group) return;
-  auto gen = keyedGenerator(m_options.seed, {kDropoutStream, static_cast<uint64_t>(m_group->rank()),
-                                             static_cast<uint64_t>(m_step)});
+void Trainer::seedStepDropout() {
+  const int rank = m_group ? m_group->rank() : 0;
+  auto gen = keyedGenerator(
+      m_options.seed, {kDropoutStream, static_cast<uint64_t>(rank), static_cast<uint64_t>(m_step)});
   auto global = at::detail::getDefaultCPUGenerator();
   global.set_state(gen.get_state());
 }
@@ -145,7 +145,6 @@ Trainer::Trainer(Model& model, const Dataset& data, const TrainOptions& options,
                                 " is smaller than the " + std::to_string(group->size()) +
                                 " ranks sharing it");
   torch::manual_seed(options.seed);
-  seedRankDropout();
   using torch::optim::AdamOptions;
   using torch::optim::AdamWOptions;
   const auto betas = std::make_tuple(options.beta1, options.beta2);
@@ -190,6 +189,7 @@ StepStats Trainer::step() {
   auto& init = *m_model.initializer();
   ebm.train();
   init.train();
+  seedStepDropout();
 
   // A minibatch of clean data (random horizontal flip for natural images).
   const RowRange mine = m_group ? m_group->rowsOf(B) : RowRange{0, B};
@@ -278,7 +278,8 @@ StepStats Trainer::step() {
     std::vector<torch::Tensor> grads;
     for (const auto& p : ebm.parameters()) grads.push_back(p.grad());
     for (const auto& p : init.parameters()) grads.push_back(p.grad());
-    m_group->allReduceSum(grads, "the gradients of step " + std::to_string(m_step + 1));
+    m_group->allReduceSum(grads,
+                          "all-reducing the gradients of step " + std::to_string(m_step + 1));
   }
   stats.grad_norm_ebm = torch::nn::utils::clip_grad_norm_(ebm.parameters(), m_options.grad_clip);
   stats.grad_norm_init = torch::nn::utils::clip_grad_norm_(init.parameters(), m_options.grad_clip);
@@ -301,7 +302,7 @@ StepStats Trainer::step() {
                     .to(torch::kCPU, torch::kDouble);
   if (m_group)
     m_group->allReduceSum({sums.totals, sums.levels},
-                          "the statistics of step " + std::to_string(m_step));
+                          "all-reducing the statistics of step " + std::to_string(m_step));
   const auto total = sums.totals.accessor<double, 1>();
   const auto level = sums.levels.accessor<double, 2>();
   stats.step = m_step;
@@ -327,22 +328,18 @@ StepStats Trainer::step() {
 std::map<std::string, torch::Tensor> Trainer::stateTensors() const {
   std::map<std::string, torch::Tensor> out;
   out["trainer/step"] = torch::tensor(m_step, torch::kLong);
-  out["trainer/global_generator"] = at::detail::getDefaultCPUGenerator().get_state().clone();
   exportMoments<torch::optim::AdamParamState>(*m_optEbm, "optimizer/ebm/", out);
   exportMoments<torch::optim::AdamWParamState>(*m_optInit, "optimizer/initializer/", out);
   return out;
 }
 
 void Trainer::loadStateTensors(const std::map<std::string, torch::Tensor>& in) {
-  // (Files written before the minibatch draws were keyed also hold "trainer/generator", unused.)
-  for (const char* key : {"trainer/step", "trainer/global_generator"})
-    if (!in.count(key))
-      throw std::runtime_error(std::string("checkpoint has no training state (") + key +
-                               " missing): it cannot be resumed");
+  // (Files from before the draws were keyed also hold generator states, no longer needed.)
+  if (!in.count("trainer/step"))
+    throw std::runtime_error(
+        "checkpoint has no training state (trainer/step missing): it cannot "
+        "be resumed");
   m_step = in.at("trainer/step").item<int64_t>();
-  auto global = at::detail::getDefaultCPUGenerator();
-  global.set_state(in.at("trainer/global_generator"));
-  seedRankDropout();
   importMoments<torch::optim::AdamParamState>(*m_optEbm, "optimizer/ebm/", in);
   importMoments<torch::optim::AdamWParamState>(*m_optInit, "optimizer/initializer/", in);
 }

@@ -46,9 +46,10 @@ struct StepStats {
 
 class Trainer {
  public:
-  // Seeds LibTorch's global generator from options.seed. With a process group, this rank trains
-  // on its share of every global batch of options.batch and the ranks' gradients are summed, so
-  // every rank takes the step one process would (docs/distributed.md); the group outlives this.
+  // Seeds LibTorch's global generator from options.seed (initial weights). With a process group,
+  // this rank trains on its share of every global batch of options.batch and the ranks' gradients
+  // are summed, so every rank takes the step one process would (docs/distributed.md); the group
+  // outlives this.
   Trainer(Model& model, const Dataset& data, const TrainOptions& options,
           ProcessGroup* group = nullptr);
 
@@ -58,8 +59,8 @@ class Trainer {
   const TrainOptions& options() const { return m_options; }
   Model& model() { return m_model; }
 
-  // Everything needed to resume bit-for-bit: optimiser moments, step, the global generator's state
-  // (the minibatch's own draws are keyed by seed and step).
+  // Everything needed to resume bit-for-bit: optimiser moments and step (every random draw of a
+  // step is keyed by seed, step and row or rank).
   std::map<std::string, torch::Tensor> stateTensors() const;
   void loadStateTensors(const std::map<std::string, torch::Tensor>& tensors);
 
@@ -70,9 +71,9 @@ class Trainer {
   double lrScale(int64_t warmup_offset) const;
   // Condition labels (0 = ∅) for the drawn examples.
   torch::Tensor labelsOf(const Draws& d) const;
-  // Dropout draws from the global generator: one stream per rank and step, not the same masks on
-  // every rank.
-  void seedRankDropout();
+  // Seeds the global generator, which dropout draws from, by (seed, rank, step): resumable
+  // without its state, and not the same masks on every rank.
+  void seedStepDropout();
 
   Model& m_model;
   const Dataset& m_data;

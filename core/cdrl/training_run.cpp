@@ -57,6 +57,11 @@ std::string resumeChanges(const TrainRequest& request, Checkpoint& resumed) {
                       std::to_string(*request.K));
     config.schedule.K = *request.K;
   }
+  if (request.step_base && *request.step_base != config.schedule.step_base) {
+    changes.push_back("Langevin step-size base " + std::to_string(config.schedule.step_base) +
+                      " → " + std::to_string(*request.step_base));
+    config.schedule.step_base = *request.step_base;
+  }
   if (!request.data.empty() && request.data != config.dataset) {
     changes.push_back("data " + config.dataset + " → " + request.data);
     config.dataset = request.data;  // recorded in every checkpoint from now on
@@ -70,12 +75,21 @@ std::string resumeChanges(const TrainRequest& request, Checkpoint& resumed) {
 
 namespace {
 
+// The device of this process: with CUDA in a group, the GPU of its local rank (torchrun and srun
+// start one rank per GPU).
+torch::Device rankDevice(const TrainRequest& request) {
+  const torch::Device device = selectDevice(request.device);
+  if (!request.group || !device.is_cuda()) return device;
+  const auto gpus = static_cast<int>(torch::cuda::device_count());
+  return {torch::kCUDA, static_cast<c10::DeviceIndex>(request.group->local_rank % gpus)};
+}
+
 // prepareTraining for this rank of `group` (null: a single process).
 TrainingSetup prepareRank(const TrainRequest& request, ProcessGroup* group) {
   namespace fs = std::filesystem;
   if (request.out.empty()) throw std::runtime_error("no output folder given");
   TrainingSetup s;
-  s.device = selectDevice(request.device);
+  s.device = rankDevice(request);
   if (!group || group->rank() == 0) {
     std::error_code ec;
     fs::create_directories(request.out, ec);
@@ -123,6 +137,7 @@ TrainingSetup prepareRank(const TrainRequest& request, ProcessGroup* group) {
   // The specification, not the data set's short name: a resumed run reloads its data from it.
   if (!resumed) config.dataset = data_spec;
   if (request.K) config.schedule.K = *request.K;
+  if (request.step_base) config.schedule.step_base = *request.step_base;
   torch::manual_seed(s.options.seed);  // initial weights
   s.model = resumed ? loadModel(*resumed, s.device) : std::make_unique<Model>(config, s.device);
   s.trainer = std::make_unique<Trainer>(*s.model, *s.data, s.options, group);
@@ -132,8 +147,8 @@ TrainingSetup prepareRank(const TrainRequest& request, ProcessGroup* group) {
                              std::to_string(s.trainer->stepsDone()) + " (raise the step count)");
   // Every rank starts from rank 0's weights, whatever each drew or read.
   if (group)
-    group->broadcast(s.model->stateTensors(),
-                     resumed ? "the resumed weights" : "the initial weights");
+    group->broadcast(s.model->stateTensors(), resumed ? "broadcasting the resumed weights"
+                                                      : "broadcasting the initial weights");
   return s;
 }
 
@@ -180,7 +195,11 @@ RunEnd runSteps(TrainingSetup& s, const std::atomic<bool>& stop,
 
 TrainingSetup prepareTraining(const TrainRequest& request) {
   std::unique_ptr<ProcessGroup> group;
-  if (request.group) group = ProcessGroup::join(*request.group, request.group_options);
+  if (request.group) {
+    ProcessGroupOptions options = request.group_options;
+    options.device = rankDevice(request);
+    group = ProcessGroup::join(*request.group, options);
+  }
   try {
     TrainingSetup s = prepareRank(request, group.get());
     s.group = std::move(group);

@@ -39,6 +39,9 @@ struct TrainRequest {
   std::optional<bool> conditional;  // class- or attribute-conditional; on resume, must match
   uint64_t data_seed = 0;           // seed of generated data (toy, shapes)
   std::optional<int> K;  // Langevin steps per level in training (preset default; on resume: new K)
+  // Langevin step-size base b of s_i² = 2·b·c_i·β_i (ALGORITHM.md §4; preset default; on resume:
+  // new b, also for sampling from the checkpoints written from then on).
+  std::optional<double> step_base;
   DevicePreference device = DevicePreference::Auto;
   TrainOverrides overrides;
   // Set: this process is one rank of a data-parallel run (processGroupFromEnvironment); rank 0

@@ -1,5 +1,5 @@
 // One checkpoint file = configuration + raw and EMA weights of both networks (+ optimiser state,
-// step and generator states for resuming), in the safetensors layout (docs/checkpoint-format.md).
+// step for resuming), in the safetensors layout (docs/checkpoint-format.md).
 // This is the file alone; cdrl/model_checkpoint puts a Model and a Trainer into it and back.
 #pragma once
 
@@ -18,7 +18,7 @@ struct Checkpoint {
   std::string path;
   ModelConfig config;
   int64_t step = 0;        // optimiser steps the weights have seen
-  bool resumable = false;  // holds optimiser and generator state
+  bool resumable = false;  // holds optimiser state and step
   std::optional<TrainOptions>
       training;  // the run's options; absent in files from before they were stored
   TensorFile file;

@@ -4,6 +4,9 @@
 #include <torch/csrc/distributed/c10d/PrefixStore.hpp>
 #include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
+#ifdef USE_C10D_NCCL
+#include <torch/csrc/distributed/c10d/ProcessGroupNCCL.hpp>
+#endif
 
 #include <atomic>
 #include <condition_variable>
@@ -102,7 +105,14 @@ struct ProcessGroup::Impl {
   ProcessGroupSpec spec;
   ProcessGroupOptions options;
   c10::intrusive_ptr<c10d::TCPStore> store;  // rank 0 serves it
-  c10::intrusive_ptr<c10d::ProcessGroupGloo> gloo;
+  // The backend's two collectives (its class has no common base across LibTorch versions).
+  std::string backend;
+  std::function<c10::intrusive_ptr<c10d::Work>(std::vector<at::Tensor>&,
+                                               const c10d::AllreduceOptions&)>
+      allreduce;
+  std::function<c10::intrusive_ptr<c10d::Work>(std::vector<at::Tensor>&,
+                                               const c10d::BroadcastOptions&)>
+      broadcast;
   std::atomic<int64_t> collectives{0};  // collectives this rank has entered
   std::atomic<int64_t> bytes_reduced{0};
 
@@ -112,12 +122,14 @@ struct ProcessGroup::Impl {
   std::condition_variable wake;
   bool stopping = false;
 
-  c10::intrusive_ptr<c10d::TCPStore> connect(bool server) const {
+  // The rank's own connection counts towards the world_size arrivals rank 0 waits for; the
+  // heartbeat's second connection must not.
+  c10::intrusive_ptr<c10d::TCPStore> connect(bool counted) const {
     c10d::TCPStoreOptions o;
     o.port = static_cast<uint16_t>(spec.master_port);
-    o.isServer = server;
-    o.numWorkers = spec.world_size;
-    o.waitWorkers = server;
+    o.isServer = counted && spec.rank == 0;
+    if (counted) o.numWorkers = spec.world_size;
+    o.waitWorkers = counted;
     o.timeout = options.timeout;
     return c10::make_intrusive<c10d::TCPStore>(spec.master_addr, o);
   }
@@ -185,6 +197,17 @@ struct ProcessGroup::Impl {
     return prefix + firstLine(error);
   }
 
+  template <typename Backend>
+  void bind(const c10::intrusive_ptr<Backend>& b, const char* name) {
+    backend = name;
+    allreduce = [b](std::vector<at::Tensor>& t, const c10d::AllreduceOptions& o) {
+      return b->allreduce(t, o);
+    };
+    broadcast = [b](std::vector<at::Tensor>& t, const c10d::BroadcastOptions& o) {
+      return b->broadcast(t, o);
+    };
+  }
+
   void run(const std::string& what, const std::function<c10::intrusive_ptr<c10d::Work>()>& start) {
     ++collectives;
     try {
@@ -239,19 +262,32 @@ std::unique_ptr<ProcessGroup> ProcessGroup::join(const ProcessGroupSpec& spec,
   impl->options = options;
   const std::string where = spec.master_addr + ":" + std::to_string(spec.master_port);
   try {
-    impl->store = impl->connect(spec.rank == 0);
-    auto gloo_options = c10d::ProcessGroupGloo::Options::create(options.timeout);
-    // Loopback rendezvous: every rank is on this machine. Otherwise GLOO_SOCKET_IFNAME, as in
-    // PyTorch, or the address this host's name resolves to.
-    const bool loopback = spec.master_addr == "localhost" || spec.master_addr.rfind("127.", 0) == 0;
-    const char* interface = std::getenv("GLOO_SOCKET_IFNAME");
-    gloo_options->devices.push_back(
-        interface  ? c10d::ProcessGroupGloo::createDeviceForInterface(interface)
-        : loopback ? c10d::ProcessGroupGloo::createDeviceForHostname("127.0.0.1")
-                   : c10d::ProcessGroupGloo::createDefaultDevice());
-    impl->gloo = c10::make_intrusive<c10d::ProcessGroupGloo>(
-        c10::make_intrusive<c10d::PrefixStore>("gloo", impl->store), spec.rank, spec.world_size,
-        gloo_options);
+    impl->store = impl->connect(true);
+    const auto prefixed = c10::make_intrusive<c10d::PrefixStore>("backend", impl->store);
+#ifdef USE_C10D_NCCL
+    if (options.device.is_cuda()) {
+      auto nccl_options = c10d::ProcessGroupNCCL::Options::create();
+      nccl_options->timeout = options.timeout;
+      impl->bind(c10::make_intrusive<c10d::ProcessGroupNCCL>(prefixed, spec.rank, spec.world_size,
+                                                             nccl_options),
+                 "NCCL");
+    }
+#endif
+    if (impl->backend.empty()) {
+      auto gloo_options = c10d::ProcessGroupGloo::Options::create(options.timeout);
+      // Loopback rendezvous: every rank is on this machine. Otherwise GLOO_SOCKET_IFNAME, as in
+      // PyTorch, or the address this host's name resolves to.
+      const bool loopback =
+          spec.master_addr == "localhost" || spec.master_addr.rfind("127.", 0) == 0;
+      const char* interface = std::getenv("GLOO_SOCKET_IFNAME");
+      gloo_options->devices.push_back(
+          interface  ? c10d::ProcessGroupGloo::createDeviceForInterface(interface)
+          : loopback ? c10d::ProcessGroupGloo::createDeviceForHostname("127.0.0.1")
+                     : c10d::ProcessGroupGloo::createDefaultDevice());
+      impl->bind(c10::make_intrusive<c10d::ProcessGroupGloo>(prefixed, spec.rank, spec.world_size,
+                                                             gloo_options),
+                 "Gloo");
+    }
   } catch (const std::exception& e) {
     throw RankFailure("rank " + std::to_string(spec.rank) + " could not join the group of " +
                       std::to_string(spec.world_size) + " at " + where + " within " +
@@ -274,6 +310,8 @@ ProcessGroup::~ProcessGroup() {
 
 const ProcessGroupSpec& ProcessGroup::spec() const { return m->spec; }
 
+const std::string& ProcessGroup::backend() const { return m->backend; }
+
 RowRange ProcessGroup::rowsOf(int64_t rows) const {
   if (rows < size())
     throw std::invalid_argument("a batch of " + std::to_string(rows) + " cannot be shared by " +
@@ -286,7 +324,7 @@ void ProcessGroup::broadcast(const std::vector<at::Tensor>& tensors, const std::
     c10d::BroadcastOptions o;
     o.rootRank = 0;
     o.timeout = m->options.timeout;
-    return m->gloo->broadcast(flat, o);
+    return m->broadcast(flat, o);
   });
 }
 
@@ -297,16 +335,17 @@ void ProcessGroup::allReduceSum(const std::vector<at::Tensor>& tensors, const st
     c10d::AllreduceOptions o;
     o.reduceOp = c10d::ReduceOp::SUM;
     o.timeout = m->options.timeout;
-    return m->gloo->allreduce(flat, o);
+    return m->allreduce(flat, o);
   });
 }
 
 bool ProcessGroup::any(bool flag, const std::string& what) {
-  std::vector<at::Tensor> t{torch::full({1}, flag ? 1 : 0, torch::kInt)};
+  std::vector<at::Tensor> t{
+      torch::full({1}, flag ? 1 : 0, torch::TensorOptions(m->options.device).dtype(torch::kInt))};
   c10d::AllreduceOptions o;
   o.reduceOp = c10d::ReduceOp::MAX;
   o.timeout = m->options.timeout;
-  m->run(what, [&] { return m->gloo->allreduce(t, o); });
+  m->run(what, [&] { return m->allreduce(t, o); });
   return t[0].item<int>() != 0;
 }
 
@@ -314,11 +353,11 @@ void ProcessGroup::requireIdentical(const std::vector<at::Tensor>& tensors,
                                     const std::string& what) {
   const int64_t mine = fingerprint(tensors);
   // max(h) and max(−h) = −min(h): equal on every rank exactly when all fingerprints are.
-  std::vector<at::Tensor> t{torch::tensor({mine, -mine}, torch::kLong)};
+  std::vector<at::Tensor> t{torch::tensor({mine, -mine}, torch::kLong).to(m->options.device)};
   c10d::AllreduceOptions o;
   o.reduceOp = c10d::ReduceOp::MAX;
   o.timeout = m->options.timeout;
-  m->run("comparing " + what, [&] { return m->gloo->allreduce(t, o); });
+  m->run("comparing " + what, [&] { return m->allreduce(t, o); });
   if (t[0][0].item<int64_t>() != -t[0][1].item<int64_t>())
     throw RankFailure("rank " + std::to_string(rank()) + ": the ranks' " + what +
                       " differ (they should be identical after every step)");

@@ -49,6 +49,9 @@ class RankFailure : public std::runtime_error {
 };
 
 struct ProcessGroupOptions {
+  // Where the collectives' tensors live: NCCL carries CUDA tensors when LibTorch has it (pip's CUDA
+  // builds), Gloo everything else.
+  c10::Device device = c10::kCPU;
   // The longest a rank waits for the others: to join, and in each collective.
   std::chrono::milliseconds timeout{std::chrono::minutes(10)};
   // The most bytes one all-reduce call carries; larger sets of tensors go in several buckets.
@@ -57,8 +60,8 @@ struct ProcessGroupOptions {
 
 class ProcessGroup {
  public:
-  // Connects to the group (rank 0 serves the store at master_addr:master_port) over Gloo; throws
-  // RankFailure when the others do not all arrive within the timeout.
+  // Connects to the group (rank 0 serves the store at master_addr:master_port) over NCCL or Gloo;
+  // throws RankFailure when the others do not all arrive within the timeout.
   static std::unique_ptr<ProcessGroup> join(const ProcessGroupSpec& spec,
                                             const ProcessGroupOptions& options = {});
   ~ProcessGroup();
@@ -68,6 +71,7 @@ class ProcessGroup {
   const ProcessGroupSpec& spec() const;
   int rank() const { return spec().rank; }
   int size() const { return spec().world_size; }
+  const std::string& backend() const;  // "NCCL" or "Gloo"
 
   // This rank's contiguous share of a global batch of `rows` (as even as possible; rows ≥ size()).
   RowRange rowsOf(int64_t rows) const;
