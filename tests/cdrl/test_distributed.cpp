@@ -10,28 +10,13 @@
 #include <QProcess>
 #include <QtTest>
 
-#include <netinet/in.h>
 #include <signal.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <fstream>
 
 using namespace cdrl;
 
 namespace {
-
-int freePort() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  socklen_t size = sizeof addr;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &size);
-  ::close(fd);
-  return ntohs(addr.sin_port);
-}
 
 enum class Launcher { Torchrun, Slurm };
 
@@ -70,7 +55,7 @@ void trainAlone(const QStringList& args) {
 }
 
 void trainOnTwoRanks(const QStringList& args, Launcher launcher = Launcher::Torchrun) {
-  const int port = freePort();
+  const int port = test::freePort();
   auto r0 = startTrain(args, 0, port, launcher);
   auto r1 = startTrain(args, 1, port, launcher);
   finish(*r0, "rank 0");
@@ -228,7 +213,7 @@ class TestDistributed : public QObject {
                            "20",
                            "-o",
                            QString::fromStdString(dir + "/run")};
-    const int port = freePort();
+    const int port = test::freePort();
     std::unique_ptr<QProcess> ranks[2] = {startTrain(args, 0, port), startTrain(args, 1, port)};
     const std::string checkpoint = dir + "/run/checkpoint.safetensors";
     QTRY_VERIFY_WITH_TIMEOUT(QFileInfo::exists(QString::fromStdString(checkpoint)), 120000);

@@ -7,10 +7,6 @@
 
 #include <QtTest>
 
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <map>
 #include <thread>
 
@@ -25,23 +21,10 @@ EnvironmentLookup lookup(std::map<std::string, std::string> vars) {
   };
 }
 
-// A TCP port nothing listens on now (the kernel's choice for port 0).
-int freePort() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  socklen_t size = sizeof addr;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &size);
-  ::close(fd);
-  return ntohs(addr.sin_port);
-}
-
 // Runs body(group) as each of `ranks` ranks on its own thread; returns the first error, or "".
 std::string onRanks(int ranks, const std::function<void(ProcessGroup&)>& body,
                     ProcessGroupOptions options = {}) {
-  const int port = freePort();
+  const int port = test::freePort();
   std::vector<std::string> errors(static_cast<size_t>(ranks));
   std::vector<std::thread> threads;
   for (int r = 0; r < ranks; ++r)
