@@ -140,10 +140,17 @@ OodPage::OodPage(QWidget* parent) : QWidget(parent) {
   });
   connect(own, &QPushButton::clicked, this, [this] { setReferenceSource(QString()); });
   connect(add, &QPushButton::clicked, this, [this] {
-    const QStringList files = QFileDialog::getOpenFileNames(
+    // Window-modal, not a nested event loop: the UI keeps drawing while it is open.
+    auto* dialog = new QFileDialog(
         this, tr("Images to score"), QString(),
         tr("Images (*.png *.jpg *.jpeg *.bmp *.pgm *.ppm *.tif *.tiff *.webp);;All files (*)"));
-    if (!files.isEmpty()) scorePaths(files);
+    dialog->setObjectName("addImagesDialog");
+    dialog->setFileMode(QFileDialog::ExistingFiles);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    connect(dialog, &QFileDialog::filesSelected, this, [this](const QStringList& files) {
+      if (!files.isEmpty()) scorePaths(files);
+    });
+    dialog->open();
   });
   connect(m_table, &QTableWidget::itemSelectionChanged, this, &OodPage::showRowLevels);
   connect(compare, &QPushButton::clicked, this, [this] {

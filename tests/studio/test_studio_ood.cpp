@@ -1,7 +1,8 @@
 // The studio's OOD view under the offscreen platform: the reference histogram comes from the
 // model's held-out data, a dropped image of another size and channel count gets a score, a
 // percentile and a verdict with a visible conversion note, a corrupt file is listed as unreadable
-// and the app lives on, dragging the threshold flips verdicts, and two folders give a ROC. A model
+// and the app lives on, files chosen in the "Add images…" dialog are scored too, dragging the
+// threshold flips verdicts, and two folders give a ROC. A model
 // without calibration is offered one (cached beside the checkpoint, cancellable); the bundled
 // Fashion-MNIST model, calibrated, flags a noise image and passes Fashion-MNIST test images, and
 // shows the noise image's atypicality per level.
@@ -14,7 +15,9 @@
 #include "score_histogram.h"
 
 #include <QDoubleSpinBox>
+#include <QFileDialog>
 #include <QLabel>
+#include <QLineEdit>
 #include <QMimeData>
 #include <QPushButton>
 #include <QSettings>
@@ -111,6 +114,27 @@ class TestStudioOod : public QObject {
     QCOMPARE(cell(table, 0, 4), QString("out-of-distribution"));
     // The typed-in box shows the dragged value (to its 3 decimals).
     QVERIFY(std::abs(child<QDoubleSpinBox>(w, "thresholdBox")->value() - (score + 1)) <= 5e-4);
+
+    // "Add images…" opens a file dialog without blocking the window; the files chosen in it are
+    // scored like dropped ones.
+    QSignalSpy added(page, &OodPage::scored);
+    const QString second = writeImage(dir + "/second.png", {28, 28}, 2);
+    const QString third = writeImage(dir + "/third.png", {40, 40}, 3);
+    QTest::mouseClick(child<QPushButton>(w, "addImagesButton"), Qt::LeftButton);
+    QFileDialog* dialog = nullptr;
+    QTRY_VERIFY((dialog = page->findChild<QFileDialog*>("addImagesDialog")) != nullptr &&
+                dialog->isVisible());
+    dialog->setDirectory(dir);
+    child<QLineEdit>(*dialog, "fileNameEdit")->setText("\"second.png\" \"third.png\"");
+    QVERIFY(QMetaObject::invokeMethod(dialog, "accept"));  // the Open button's slot
+    QVERIFY(added.wait(60000));
+    QCOMPARE(table->rowCount(), 4);
+    QVERIFY(cell(table, 2, 1).endsWith("second.png") || cell(table, 3, 1).endsWith("second.png"));
+    QVERIFY(cell(table, 2, 1).endsWith("third.png") || cell(table, 3, 1).endsWith("third.png"));
+    for (int row : {2, 3}) {
+      cell(table, row, 2).toDouble(&ok);
+      QVERIFY2(ok, qPrintable(cell(table, row, 2)));
+    }
 
     // Two folders give a ROC curve.
     QDir().mkpath(dir + "/in");
