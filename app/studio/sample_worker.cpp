@@ -6,6 +6,7 @@
 #include "data/image_io.h"
 #include "frame_convert.h"
 #include "runtime/device.h"
+#include "runtime/heap.h"
 
 #include <QPainter>
 
@@ -174,6 +175,9 @@ void SampleWorker::run(const SampleSettings& settings) {
   } catch (const std::exception& e) {
     Q_EMIT failed(QString::fromStdString(e.what()));
   }
+  // The run's tensors are gone: between runs the studio holds what it uses, not what its largest
+  // run needed (docs/reliability.md §6).
+  returnFreedMemory();
 }
 
 void SampleWorker::sweep(const SampleSettings& settings, const QVector<double>& guidances,

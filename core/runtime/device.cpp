@@ -1,7 +1,8 @@
 #include "runtime/device.h"
 
+#include "runtime/heap.h"
+
 #include <dlfcn.h>
-#include <malloc.h>
 
 #include <cstdlib>
 #include <mutex>
@@ -21,19 +22,11 @@ void limitBlasThreads(int threads) {
   }
 }
 
-// Every Langevin step frees and reallocates the same activation buffers (a few MiB each). By
-// default glibc serves such blocks by mmap and returns them (and the heap's free top) to the
-// kernel, so each step page-faults its memory in afresh. Keeping blocks up to 32 MiB (glibc's
-// ceiling) on the heap and never trimming it made fmnist-tiny sampling 1.6× faster at batch 64
-// for 27 MiB more peak memory (docs/benchmarks.md). Kept memory stays in the arena of the thread
-// that freed it; one arena per core (not glibc's 8 per core) lets the shard pool's threads reuse
-// each other's, which kept 3-concept composition at 439 instead of 481 MiB.
-void keepFreedMemory(int cores) {
-  mallopt(M_ARENA_MAX, cores);
-  mallopt(M_MMAP_THRESHOLD, 32 * 1024 * 1024);
-  mallopt(M_TRIM_THRESHOLD, 1024 * 1024 * 1024);
-  mallopt(M_TOP_PAD, 256 * 1024 * 1024);
-}
+// oneDNN keeps every convolution primitive it builds, up to 1 024 by default; where batch sizes
+// vary (the studio's re-samples) that kept growing for hundreds of runs and was half of what a
+// 200-run soak grew by (docs/reliability.md §6). 256 still holds a training step's working set
+// (128 did not: fmnist-tiny trained 10–20 % slower); a value the user set wins.
+void boundPrimitiveCache() { setenv("ONEDNN_PRIMITIVE_CACHE_CAPACITY", "256", /*overwrite=*/0); }
 
 }  // namespace
 
@@ -59,6 +52,7 @@ void configureRuntime(int threads) {
     const int n =
         threads > 0 ? threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
     keepFreedMemory(n);
+    boundPrimitiveCache();
     // Measured: small GEMMs inside LibTorch's own parallel regions ran 2.8× slower when OpenBLAS
     // also spawned threads (PRODUCT.md, known traps).
     limitBlasThreads(1);
