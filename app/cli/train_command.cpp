@@ -137,6 +137,12 @@ void addTrainCommand(CLI::App& app) {
   cmd->add_option("--step-base", args->step_base,
                   "Langevin step-size base b in s_i² = 2·b·c_i·β_i (preset default)")
       ->check(CLI::PositiveNumber);
+  cmd->add_option_function<std::string>(
+         "--step-scaling",
+         [args](const std::string& name) { args->step_scaling = stepScalingFromString(name); },
+         "How c_i in s_i² = 2·b·c_i·β_i is formed: per-level (images) or constant (the reference's "
+         "2-D run) (preset default)")
+      ->check(CLI::IsMember({"per-level", "constant"}));
   cmd->add_flag_callback(
       "--conditional", [args] { args->conditional = true; },
       "Class-conditional model (needs labelled data)");

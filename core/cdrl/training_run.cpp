@@ -62,6 +62,11 @@ std::string resumeChanges(const TrainRequest& request, Checkpoint& resumed) {
                       " → " + std::to_string(*request.step_base));
     config.schedule.step_base = *request.step_base;
   }
+  if (request.step_scaling && *request.step_scaling != config.schedule.step_scaling) {
+    changes.push_back("Langevin step scaling " + toString(config.schedule.step_scaling) + " → " +
+                      toString(*request.step_scaling));
+    config.schedule.step_scaling = *request.step_scaling;
+  }
   if (!request.data.empty() && request.data != config.dataset) {
     changes.push_back("data " + config.dataset + " → " + request.data);
     config.dataset = request.data;  // recorded in every checkpoint from now on
@@ -138,6 +143,7 @@ TrainingSetup prepareRank(const TrainRequest& request, ProcessGroup* group) {
   if (!resumed) config.dataset = data_spec;
   if (request.K) config.schedule.K = *request.K;
   if (request.step_base) config.schedule.step_base = *request.step_base;
+  if (request.step_scaling) config.schedule.step_scaling = *request.step_scaling;
   torch::manual_seed(s.options.seed);  // initial weights
   s.model = resumed ? loadModel(*resumed, s.device) : std::make_unique<Model>(config, s.device);
   s.trainer = std::make_unique<Trainer>(*s.model, *s.data, s.options, group);

@@ -42,6 +42,9 @@ struct TrainRequest {
   // Langevin step-size base b of s_i² = 2·b·c_i·β_i (ALGORITHM.md §4; preset default; on resume:
   // new b, also for sampling from the checkpoints written from then on).
   std::optional<double> step_base;
+  // How c_i is formed (per-level for images, constant for the reference's 2-D run; preset default;
+  // on resume: the new one).
+  std::optional<StepScaling> step_scaling;
   DevicePreference device = DevicePreference::Auto;
   TrainOverrides overrides;
   // Set: this process is one rank of a data-parallel run (processGroupFromEnvironment); rank 0

@@ -35,6 +35,15 @@ grep -q "batch 48" "$dir/resume.log" || fail "resume did not keep the run's batc
 sed -n 4p "$dir/run/metrics.jsonl" | grep -q '^{"restart":30}$' || fail "restart marker"
 tail -1 "$dir/run/metrics.jsonl" | grep -q '"step":40' || fail "resumed step"
 "$cdrl" info "$dir/run/checkpoint.safetensors" | grep -q '"step": 40' || fail "info step"
+# Langevin step constants: set on a new run, recorded, changed on resume with a note.
+"$cdrl" train --preset toy2d --data toy:moons --steps 2 --step-scaling constant --step-base 1e-3 \
+  -o "$dir/steps" 2>/dev/null || fail "train with step constants"
+"$cdrl" info "$dir/steps/checkpoint.safetensors" | grep -q '"step_scaling": "constant"' \
+  || fail "step scaling not recorded"
+"$cdrl" train --resume "$dir/steps/checkpoint.safetensors" --steps 3 --step-base 5e-4 \
+  -o "$dir/steps" 2>&1 | grep -q "step-size base 0.001000 → 0.000500" || fail "step base note"
+"$cdrl" info "$dir/steps/checkpoint.safetensors" | grep -q '"step_base": 0.0005' \
+  || fail "new step base not recorded"
 "$cdrl" sample "$dir/run/checkpoint.safetensors" -n 50 -K 3 --seed 4 -o "$dir/s.png" --strip "$dir/strip.png" \
   --csv "$dir/s.csv" --tensors "$dir/s.safetensors" 2>/dev/null || fail "sample"
 for f in s.png strip.png s.csv s.safetensors; do [ -s "$dir/$f" ] || fail "missing $f"; done
