@@ -41,7 +41,8 @@ tail -1 "$dir/run/metrics.jsonl" | grep -q '"step":40' || fail "resumed step"
 "$cdrl" info "$dir/steps/checkpoint.safetensors" | grep -q '"step_scaling": "constant"' \
   || fail "step scaling not recorded"
 "$cdrl" train --resume "$dir/steps/checkpoint.safetensors" --steps 3 --step-base 5e-4 \
-  -o "$dir/steps" 2>&1 | grep -q "step-size base 0.001000 → 0.000500" || fail "step base note"
+  -o "$dir/steps" 2>"$dir/steps.log" || fail "resume with a new step base"
+grep -q "step-size base 0.001000 → 0.000500" "$dir/steps.log" || fail "step base note"
 "$cdrl" info "$dir/steps/checkpoint.safetensors" | grep -q '"step_base": 0.0005' \
   || fail "new step base not recorded"
 "$cdrl" sample "$dir/run/checkpoint.safetensors" -n 50 -K 3 --seed 4 -o "$dir/s.png" --strip "$dir/strip.png" \
