@@ -92,7 +92,7 @@ struct Trainer::Draws {
   torch::Tensor attribute;  // [b] the attribute each example is conditioned on (attribute data)
   torch::Tensor keep;       // [b] false where label dropout replaces the label by ∅
   torch::Tensor level;      // [b] i ∈ {1, …, T}
-  torch::Tensor noise;      // [b, K + 2, example…]: ε, ε'', then one per Langevin step
+  torch::Tensor noise;      // [K + 2, b, example…]: ε, ε'', then one per Langevin step
 };
 
 Trainer::Draws Trainer::draw(RowRange rows) const {
@@ -118,7 +118,8 @@ Trainer::Draws Trainer::draw(RowRange rows) const {
   auto flags = [](const std::vector<uint8_t>& v) { return torch::tensor(v).to(torch::kBool); };
   Draws d{torch::tensor(index), flags(flip),          torch::tensor(attribute),
           flags(keep),          torch::tensor(level), {}};
-  d.noise = torch::stack(noise);
+  // Draw-major, so each draw the chain reads per step is one contiguous block.
+  d.noise = torch::stack(noise, 1);
   return d;
 }
 
@@ -200,7 +201,7 @@ StepStats Trainer::step() {
   x_0 = x_0.to(device);
   const auto labels = labelsOf(d).to(device);
   const auto noise = d.noise.to(device);
-  auto drawn = [&noise](int64_t k) { return noise.select(1, k); };
+  auto drawn = [&noise](int64_t k) { return noise[k]; };
 
   // Steps 1–3: levels, a shared ε, the pair (x_i, x_{i−1}) and y⁺ = sqrt(m_i)·x_{i−1}.
   const auto i = d.level.to(device);

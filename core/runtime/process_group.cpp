@@ -227,11 +227,9 @@ struct ProcessGroup::Impl {
     int64_t size = 0;
     auto flush = [&] {
       if (bucket.empty()) return;
-      std::vector<at::Tensor> flat{torch::cat([&] {
-        std::vector<at::Tensor> parts;
-        for (const auto& t : bucket) parts.push_back(t.detach().reshape(-1));
-        return parts;
-      }())};
+      std::vector<at::Tensor> parts;
+      for (const auto& t : bucket) parts.push_back(t.detach().reshape(-1));
+      std::vector<at::Tensor> flat{torch::cat(parts).to(options.device)};
       run(what, [&] { return op(flat); });
       int64_t offset = 0;
       for (auto& t : bucket) {
