@@ -34,6 +34,7 @@ struct SampleArgs {
   bool no_denoise = false;
   int64_t label = -1;
   double guidance = 0.0;
+  bool class_grid = false;
   std::vector<std::string> concepts;
   std::string out = "samples.png";
   std::string strip;
@@ -50,6 +51,24 @@ torch::Tensor referencePoints(const ModelConfig& config) {
   } catch (const std::exception&) {
     return {};
   }
+}
+
+// `count` samples drawn in calls of at most kCallElements values; `on_level` sees the first call's
+// levels.
+torch::Tensor drawInCalls(Model& model, SampleOptions options, int64_t count,
+                          const LevelCallback& on_level) {
+  const int64_t per_call =
+      std::clamp<int64_t>(kCallElements / model.config().exampleElements(), 1, count);
+  std::vector<torch::Tensor> parts;
+  for (int64_t done = 0; done < count; done += options.count) {
+    options.first_row = done;
+    options.count = std::min(per_call, count - done);
+    parts.push_back(sample(model, options, done == 0 ? on_level : LevelCallback{}).samples);
+    if (options.count < count)
+      std::fprintf(stderr, "cdrl sample: %lld of %lld samples\n",
+                   static_cast<long long>(done + options.count), static_cast<long long>(count));
+  }
+  return parts.size() == 1 ? parts.front() : torch::cat(parts);
 }
 
 void run(const SampleArgs& a) {
@@ -83,8 +102,17 @@ void run(const SampleArgs& a) {
                                ": the model has classes 0.." +
                                std::to_string(config.num_classes - 1));
     options.condition = Condition::guided(a.label + 1, a.guidance);
-  } else if (a.guidance != 0.0) {
-    throw std::runtime_error("--guidance needs --class");
+  } else if (a.guidance != 0.0 && !a.class_grid) {
+    throw std::runtime_error("--guidance needs --class or --class-grid");
+  }
+  if (a.class_grid) {
+    if (config.num_classes == 0)
+      throw std::runtime_error("--class-grid: the model is unconditional");
+    if (!config.isImage()) throw std::runtime_error("--class-grid is for image models");
+    if (a.label >= 0 || !a.concepts.empty())
+      throw std::runtime_error("--class-grid draws every class; drop --class and --concept");
+    if (!a.csv.empty() || !a.strip.empty())
+      throw std::runtime_error("--class-grid writes the grid (-o), --images and --tensors only");
   }
   if (!a.concepts.empty()) {
     if (a.label >= 0) throw std::runtime_error("--concept and --class cannot be combined");
@@ -96,25 +124,20 @@ void run(const SampleArgs& a) {
   // Memory is bounded by the call size, not by -n: each row's noise is its own
   // (SampleOptions::first_row), so calls of kCallElements give the samples one call would.
   const auto example_bytes = static_cast<double>(config.exampleElements()) * sizeof(float);
-  limits::checkMemory(std::to_string(a.count) + " samples", a.count * example_bytes);
-  const int64_t per_call =
-      std::clamp<int64_t>(kCallElements / config.exampleElements(), 1, a.count);
+  const int64_t rows = a.class_grid ? config.num_classes : 1;
+  limits::checkMemory(std::to_string(rows * a.count) + " samples",
+                      static_cast<double>(rows * a.count) * example_bytes);
   std::vector<LevelTrace> traces;
+  const auto on_level = [&](const LevelTrace& trace) {
+    std::fprintf(stderr, "level %d/%d  F(ŷ) %.4g → F(ỹ) %.4g\n", trace.level, trace.levels,
+                 trace.energy_proposal, trace.energy_refined);
+    if (!a.strip.empty()) traces.push_back(trace);
+  };
   std::vector<torch::Tensor> parts;
-  for (int64_t done = 0; done < a.count; done += options.count) {
-    options.first_row = done;
-    options.count = std::min(per_call, a.count - done);
-    const bool first = done == 0;
-    const auto result = sample(*model, options, [&](const LevelTrace& trace) {
-      if (!first) return;
-      std::fprintf(stderr, "level %d/%d  F(ŷ) %.4g → F(ỹ) %.4g\n", trace.level, trace.levels,
-                   trace.energy_proposal, trace.energy_refined);
-      if (!a.strip.empty()) traces.push_back(trace);
-    });
-    parts.push_back(result.samples);
-    if (options.count < a.count)
-      std::fprintf(stderr, "cdrl sample: %lld of %lld samples\n",
-                   static_cast<long long>(done + options.count), static_cast<long long>(a.count));
+  for (int64_t row = 0; row < rows; ++row) {
+    // One row per class, all drawn from the same noise, so rows differ by their class only.
+    if (a.class_grid) options.condition = Condition::guided(row + 1, a.guidance);
+    parts.push_back(drawInCalls(*model, options, a.count, row == 0 ? on_level : LevelCallback{}));
   }
   const auto x = parts.size() == 1 ? parts.front() : torch::cat(parts);
   parts.clear();
@@ -122,19 +145,23 @@ void run(const SampleArgs& a) {
     std::fprintf(stderr, "cdrl sample: warning: some samples are not finite\n");
 
   if (config.isImage()) {
-    const int64_t shown = std::min(a.count, kMaxGridImages);
-    if (shown < a.count)
+    const int64_t total = x.size(0);
+    const int64_t shown = std::min(total, kMaxGridImages);
+    if (shown < total)
       std::fprintf(stderr,
                    "cdrl sample: the grid shows the first %lld samples; --images writes all\n",
                    static_cast<long long>(shown));
-    const int columns = static_cast<int>(std::ceil(std::sqrt(static_cast<double>(shown))));
+    // A class grid has one row per class; otherwise the grid is as square as it can be.
+    const int columns = a.class_grid
+                            ? static_cast<int>(a.count)
+                            : static_cast<int>(std::ceil(std::sqrt(static_cast<double>(shown))));
     writePng(a.out,
              toImageGrid(x.slice(0, 0, shown), columns, 2, config.data_shape[1] < 64 ? 2 : 1));
   } else {
     writePng(a.out, scatterPlot(x, referencePoints(config)));
   }
   std::fprintf(stderr, "cdrl sample: %lld samples (seed %llu) → %s\n",
-               static_cast<long long>(a.count), static_cast<unsigned long long>(a.seed),
+               static_cast<long long>(x.size(0)), static_cast<unsigned long long>(a.seed),
                a.out.c_str());
   if (!a.strip.empty()) writePng(a.strip, levelStrip(traces, config));
   if (!a.csv.empty()) writePointCsv(a.csv, x, config.data_shift, config.data_scale);
@@ -175,6 +202,8 @@ void addSampleCommand(CLI::App& app) {
       ->check(NonNegative);
   cmd->add_option("--guidance", a->guidance, "Classifier-free guidance weight w (with --class)")
       ->capture_default_str();
+  cmd->add_flag("--class-grid", a->class_grid,
+                "One row of -n samples per class, rows in class order (with --guidance)");
   cmd->add_option(
       "--concept", a->concepts,
       "Compose concepts: NAME=VALUE[:WEIGHT] (repeatable; attribute or class names, see info)");

@@ -45,12 +45,37 @@ tail -1 "$dir/run/metrics.jsonl" | grep -q '"step":40' || fail "resumed step"
 grep -q "step-size base 0.001000 → 0.000500" "$dir/steps.log" || fail "step base note"
 "$cdrl" info "$dir/steps/checkpoint.safetensors" | grep -q '"step_base": 0.0005' \
   || fail "new step base not recorded"
+# The log-SNR range: set on a new run and recorded; a resumed run keeps its schedule.
+"$cdrl" train --preset toy2d --data toy:moons --steps 2 --lambda-min -1 --lambda-max 14 \
+  -o "$dir/lambda" 2>/dev/null || fail "train with a log-SNR range"
+"$cdrl" info "$dir/lambda/checkpoint.safetensors" | grep -q '"lambda_max": 14' \
+  || fail "lambda_max not recorded"
+expect_error "keeps its noise schedule" train --resume "$dir/lambda/checkpoint.safetensors" \
+  --steps 3 --lambda-max 9.8 -o "$dir/lambda"
+expect_error "lambda_max must exceed lambda_min" train --preset toy2d --data toy:moons \
+  --lambda-min 3 --lambda-max 2 -o "$dir/lambda2"
 "$cdrl" sample "$dir/run/checkpoint.safetensors" -n 50 -K 3 --seed 4 -o "$dir/s.png" --strip "$dir/strip.png" \
   --csv "$dir/s.csv" --tensors "$dir/s.safetensors" 2>/dev/null || fail "sample"
 for f in s.png strip.png s.csv s.safetensors; do [ -s "$dir/$f" ] || fail "missing $f"; done
 [ "$(wc -l < "$dir/s.csv")" -eq 51 ] || fail "csv rows"
 head -1 "$dir/s.csv" | grep -q '^x,y' || fail "csv header"
 expect_error "image models" sample "$dir/run/checkpoint.safetensors" -n 2 --images "$dir/imgs"
+expect_error "the model is unconditional" sample "$dir/run/checkpoint.safetensors" --class-grid
+# A class grid: one row of -n samples per class, each row the samples --class draws with that seed.
+"$cdrl" train --preset faces-tiny --data faces:40 --conditional --steps 1 --batch 4 \
+  -o "$dir/faces" 2>/dev/null || fail "train a conditional image model"
+classes=$("$cdrl" info "$dir/faces/checkpoint.safetensors" | sed -n 's/.*"num_classes": \([0-9]*\).*/\1/p')
+[ "${classes:-0}" -gt 2 ] || fail "num_classes not shown by info"
+"$cdrl" sample "$dir/faces/checkpoint.safetensors" --class-grid -n 2 -K 1 --guidance 3 \
+  -o "$dir/grid.png" --images "$dir/grid" 2>/dev/null || fail "class grid"
+[ "$(ls "$dir/grid" | wc -l)" -eq $((2 * classes)) ] || fail "class grid: not 2 samples per class"
+"$cdrl" sample "$dir/faces/checkpoint.safetensors" --class 2 -n 2 -K 1 --guidance 3 \
+  -o "$dir/row2.png" --images "$dir/row2" 2>/dev/null || fail "class 2 samples"
+cmp -s "$dir/grid/sample_00004.png" "$dir/row2/sample_00000.png" \
+  && cmp -s "$dir/grid/sample_00005.png" "$dir/row2/sample_00001.png" \
+  || fail "class grid row 2 differs from --class 2"
+cmp -s "$dir/grid/sample_00000.png" "$dir/row2/sample_00000.png" && fail "class grid rows 0 and 2 equal"
+expect_error "drop --class" sample "$dir/faces/checkpoint.safetensors" --class-grid --class 1
 
 # Evaluation: quality against K' (energy distance for 2-D models) as a table and JSON.
 "$cdrl" eval "$dir/run/checkpoint.safetensors" -n 60 --steps 3,2 --reference-count 200 \
