@@ -143,6 +143,9 @@ void addTrainCommand(CLI::App& app) {
          "How c_i in s_i² = 2·b·c_i·β_i is formed: per-level (images) or constant (the reference's "
          "2-D run) (preset default)")
       ->check(CLI::IsMember({"per-level", "constant"}));
+  cmd->add_option("--levels", args->levels,
+                  "Number of noise levels T (preset default 6; new runs only)")
+      ->check(CLI::Range(1, limits::kMaxLevels));
   cmd->add_option("--lambda-min", args->lambda_min,
                   "Log-SNR of the noisiest level, λ_min (preset default; new runs only)");
   cmd->add_option("--lambda-max", args->lambda_max,

@@ -51,13 +51,14 @@ std::string resumeChanges(const TrainRequest& request, Checkpoint& resumed) {
     throw std::runtime_error(
         request.resume + " is " + (config.num_classes > 0 ? "conditional" : "unconditional") +
         ", and a resumed run keeps its networks (start a new run to change it)");
-  const auto keeps = [&](const std::optional<double>& given, double own, const char* flag) {
+  const auto keeps = [&](const auto& given, auto own, const char* flag) {
     if (given && *given != own)
       throw std::runtime_error(std::string(flag) + ": " + request.resume + " was trained with " +
                                std::to_string(own) +
                                ", and a resumed run keeps its noise schedule (its networks learned "
                                "those levels)");
   };
+  keeps(request.levels, config.schedule.T, "--levels");
   keeps(request.lambda_min, config.schedule.lambda_min, "--lambda-min");
   keeps(request.lambda_max, config.schedule.lambda_max, "--lambda-max");
   std::vector<std::string> changes;
@@ -153,6 +154,7 @@ TrainingSetup prepareRank(const TrainRequest& request, ProcessGroup* group) {
   if (request.K) config.schedule.K = *request.K;
   if (request.step_base) config.schedule.step_base = *request.step_base;
   if (request.step_scaling) config.schedule.step_scaling = *request.step_scaling;
+  if (request.levels) config.schedule.T = *request.levels;
   if (request.lambda_min) config.schedule.lambda_min = *request.lambda_min;
   if (request.lambda_max) config.schedule.lambda_max = *request.lambda_max;
   torch::manual_seed(s.options.seed);  // initial weights

@@ -45,8 +45,10 @@ struct TrainRequest {
   // How c_i is formed (per-level for images, constant for the reference's 2-D run; preset default;
   // on resume: the new one).
   std::optional<StepScaling> step_scaling;
-  // The log-SNR range of the noise schedule (ALGORITHM.md §2; preset default). New runs only: a
-  // resumed run keeps its schedule, since its networks learned those levels.
+  // The noise schedule: its number of levels T and log-SNR range (ALGORITHM.md §2; preset
+  // default). New runs only: a resumed run keeps its schedule, since its networks learned those
+  // levels.
+  std::optional<int> levels;
   std::optional<double> lambda_min, lambda_max;
   DevicePreference device = DevicePreference::Auto;
   TrainOverrides overrides;

@@ -45,13 +45,16 @@ tail -1 "$dir/run/metrics.jsonl" | grep -q '"step":40' || fail "resumed step"
 grep -q "step-size base 0.001000 → 0.000500" "$dir/steps.log" || fail "step base note"
 "$cdrl" info "$dir/steps/checkpoint.safetensors" | grep -q '"step_base": 0.0005' \
   || fail "new step base not recorded"
-# The log-SNR range: set on a new run and recorded; a resumed run keeps its schedule.
-"$cdrl" train --preset toy2d --data toy:moons --steps 2 --lambda-min -1 --lambda-max 14 \
-  -o "$dir/lambda" 2>/dev/null || fail "train with a log-SNR range"
-"$cdrl" info "$dir/lambda/checkpoint.safetensors" | grep -q '"lambda_max": 14' \
-  || fail "lambda_max not recorded"
+# The levels and log-SNR range: set on a new run and recorded; a resumed run keeps its schedule.
+"$cdrl" train --preset toy2d --data toy:moons --steps 2 --levels 4 --lambda-min -1 \
+  --lambda-max 14 -o "$dir/lambda" 2>/dev/null || fail "train with a log-SNR range"
+"$cdrl" info "$dir/lambda/checkpoint.safetensors" > "$dir/lambda.txt"
+grep -q '"lambda_max": 14' "$dir/lambda.txt" && grep -q '"lambda_min": -1' "$dir/lambda.txt" \
+  && grep -q '"T": 4' "$dir/lambda.txt" || fail "schedule not recorded: $(cat "$dir/lambda.txt")"
 expect_error "keeps its noise schedule" train --resume "$dir/lambda/checkpoint.safetensors" \
   --steps 3 --lambda-max 9.8 -o "$dir/lambda"
+expect_error "keeps its noise schedule" train --resume "$dir/lambda/checkpoint.safetensors" \
+  --steps 3 --levels 6 -o "$dir/lambda"
 expect_error "lambda_max must exceed lambda_min" train --preset toy2d --data toy:moons \
   --lambda-min 3 --lambda-max 2 -o "$dir/lambda2"
 "$cdrl" sample "$dir/run/checkpoint.safetensors" -n 50 -K 3 --seed 4 -o "$dir/s.png" --strip "$dir/strip.png" \
