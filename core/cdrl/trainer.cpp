@@ -6,6 +6,7 @@
 #include "runtime/shard_pool.h"
 
 #include <cmath>
+#include <cstdio>
 
 namespace cdrl {
 
@@ -34,6 +35,23 @@ void requireFinite(const torch::Tensor& t, const char* what, int64_t step) {
   if (!torch::isfinite(t).all().item<bool>())
     throw DivergedError(std::string("training diverged at step ") + std::to_string(step + 1) +
                         ": " + what + " is not finite");
+}
+
+// Data lie in [−1, 1] (ALGORITHM.md §2), so every level's y⁺ has an RMS of about 1 per element.
+// Refined samples ten times that are chains that ran away: finite, but the run is lost, and each
+// checkpoint written from then on would overwrite a good one with a broken one.
+constexpr double kRunawayRms = 10.0;
+
+void requireBounded(const torch::Tensor& y_tilde, int64_t step) {
+  const double rms =
+      y_tilde.flatten(1).to(torch::kDouble).pow(2).mean(1).sqrt().mean().item<double>();
+  if (rms > kRunawayRms) {
+    char what[160];
+    std::snprintf(what, sizeof what,
+                  "the refined samples ỹ ran away (RMS %.3g per element, data lie in [-1, 1])",
+                  rms);
+    throw DivergedError("training diverged at step " + std::to_string(step + 1) + ": " + what);
+  }
 }
 
 // Adam and AdamW keep the same per-parameter moments; these move them in and out of named tensors.
@@ -253,6 +271,7 @@ StepStats Trainer::step() {
   runParts(parts, refine);
   const auto y_tilde = torch::cat(y_parts).detach();
   requireFinite(y_tilde, "the refined sample ỹ", m_step);
+  requireBounded(y_tilde, m_step);
 
   // Steps 6–7: both losses (F(y⁺) and F(ỹ) in one batched forward), as sums over this rank's
   // rows divided by the global B: the ranks' gradients then sum to the whole batch's.

@@ -15,7 +15,8 @@
 
 namespace cdrl {
 
-// A non-finite loss or sample: training stops and no checkpoint of the bad state is written.
+// A non-finite loss or sample, or samples that ran away far outside the data's range: training
+// stops and no checkpoint of the bad state is written.
 class DivergedError : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
@@ -53,7 +54,8 @@ class Trainer {
   Trainer(Model& model, const Dataset& data, const TrainOptions& options,
           ProcessGroup* group = nullptr);
 
-  // One optimiser step of both networks. Throws DivergedError on a non-finite loss or sample.
+  // One optimiser step of both networks. Throws DivergedError on a non-finite loss or sample, or
+  // on refined samples that ran away.
   StepStats step();
   int64_t stepsDone() const { return m_step; }
   const TrainOptions& options() const { return m_options; }

@@ -1,4 +1,5 @@
-// A non-finite loss stops training with a clear error before any weight changes.
+// A non-finite loss, or chains that run away, stop training with a clear error before any
+// weight changes.
 #include "cdrl/trainer.h"
 #include "data/toy_data.h"
 #include "model_support.h"
@@ -30,6 +31,38 @@ class TestDivergence : public QObject {
       QVERIFY2(std::string(e.what()).find("training diverged at step 1") != std::string::npos,
                e.what());
       QVERIFY2(std::string(e.what()).find("not finite") != std::string::npos, e.what());
+    }
+    QCOMPARE(trainer.stepsDone(), int64_t{0});
+    const auto after = model.ebm()->parameters();
+    for (size_t k = 0; k < before.size(); ++k) QVERIFY(torch::equal(before[k], after[k]));
+  }
+
+  // Finite but runaway chains are a divergence too: at 100× the default Langevin step variance
+  // the upper levels' anchor term s²/(2β) exceeds 1, so every step multiplies y − x_i (ỹ reaches
+  // an RMS of about 1e15). The same data with the default steps trains on.
+  void runawaySamplesStopTrainingWithWeightsIntact() {
+    const Dataset data = makeToyDataset(ToyShape::TwoMoons, 256, 0);
+    TrainOptions options;
+    options.batch = 16;
+    torch::manual_seed(0);
+    Model healthy(test::smallToyConfig(), torch::kCPU);
+    Trainer healthy_trainer(healthy, data, options);
+    for (int k = 0; k < 20; ++k) healthy_trainer.step();
+
+    ModelConfig config = test::smallToyConfig();
+    config.schedule.step_base *= 100;
+    torch::manual_seed(0);
+    Model model(config, torch::kCPU);
+    std::vector<torch::Tensor> before;
+    for (auto& p : model.ebm()->parameters()) before.push_back(p.detach().clone());
+    Trainer trainer(model, data, options);
+    try {
+      trainer.step();
+      QFAIL("no error");
+    } catch (const DivergedError& e) {
+      QVERIFY2(std::string(e.what()).find("training diverged at step 1") != std::string::npos,
+               e.what());
+      QVERIFY2(std::string(e.what()).find("ran away") != std::string::npos, e.what());
     }
     QCOMPARE(trainer.stepsDone(), int64_t{0});
     const auto after = model.ebm()->parameters();
