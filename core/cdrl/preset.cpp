@@ -76,6 +76,9 @@ Preset facesTiny() {
   p.summary = "conv EBM 16/32/32 ch + U-Net 16/32 ch for 32×32 RGB faces (CPU-sized)";
   p.model.preset = p.name;
   p.training.steps = 20000;
+  // fmnist-tiny's rates (3e-4 / 1e-4) ran away on faces at step ~2 700 (docs/models.md).
+  p.training.lr_ebm = 1e-4;
+  p.training.lr_init = 5e-5;
   return p;
 }
 
