@@ -10,6 +10,7 @@
 #include <atomic>
 #include <csignal>
 #include <cstdio>
+#include <filesystem>
 
 namespace cdrl::cli {
 
@@ -83,9 +84,12 @@ void run(TrainRequest request) {
     });
   } catch (const DivergedError& e) {
     if (leader) progress.finish();
-    throw CommandExit(kExitDiverged, std::string("error") + rank + ": " + e.what() +
-                                         "; the last good checkpoint is kept at " +
-                                         setup.checkpoint_path);
+    // A new run that diverges before its first checkpoint has none to keep.
+    const bool kept = std::filesystem::exists(setup.checkpoint_path);
+    throw CommandExit(kExitDiverged,
+                      std::string("error") + rank + ": " + e.what() +
+                          (kept ? "; the last good checkpoint is kept at " + setup.checkpoint_path
+                                : "; no checkpoint had been written yet"));
   }
   if (leader) progress.finish();
   if (end == RunEnd::Stopped)

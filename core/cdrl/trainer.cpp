@@ -31,10 +31,13 @@ void setLearningRate(torch::optim::Optimizer& opt, double lr) {
   for (auto& group : opt.param_groups()) static_cast<Options&>(group.options()).lr(lr);
 }
 
+DivergedError divergedAt(int64_t step, const std::string& what) {
+  return DivergedError("training diverged at step " + std::to_string(step + 1) + ": " + what);
+}
+
 void requireFinite(const torch::Tensor& t, const char* what, int64_t step) {
   if (!torch::isfinite(t).all().item<bool>())
-    throw DivergedError(std::string("training diverged at step ") + std::to_string(step + 1) +
-                        ": " + what + " is not finite");
+    throw divergedAt(step, std::string(what) + " is not finite");
 }
 
 // Data lie in [−1, 1] (ALGORITHM.md §2), so every level's y⁺ has an RMS of about 1 per element.
@@ -42,15 +45,17 @@ void requireFinite(const torch::Tensor& t, const char* what, int64_t step) {
 // checkpoint written from then on would overwrite a good one with a broken one.
 constexpr double kRunawayRms = 10.0;
 
-void requireBounded(const torch::Tensor& y_tilde, int64_t step) {
+// One pass over ỹ for both checks: a NaN or inf anywhere makes the mean RMS non-finite.
+void requireFiniteAndBounded(const torch::Tensor& y_tilde, int64_t step) {
   const double rms =
       y_tilde.flatten(1).to(torch::kDouble).pow(2).mean(1).sqrt().mean().item<double>();
+  if (!std::isfinite(rms)) throw divergedAt(step, "the refined sample ỹ is not finite");
   if (rms > kRunawayRms) {
     char what[160];
     std::snprintf(what, sizeof what,
                   "the refined samples ỹ ran away (RMS %.3g per element, data lie in [-1, 1])",
                   rms);
-    throw DivergedError("training diverged at step " + std::to_string(step + 1) + ": " + what);
+    throw divergedAt(step, what);
   }
 }
 
@@ -270,8 +275,7 @@ StepStats Trainer::step() {
   };
   runParts(parts, refine);
   const auto y_tilde = torch::cat(y_parts).detach();
-  requireFinite(y_tilde, "the refined sample ỹ", m_step);
-  requireBounded(y_tilde, m_step);
+  requireFiniteAndBounded(y_tilde, m_step);
 
   // Steps 6–7: both losses (F(y⁺) and F(ỹ) in one batched forward), as sums over this rank's
   // rows divided by the global B: the ranks' gradients then sum to the whole batch's.

@@ -2,12 +2,15 @@
 
 #include "runtime/limits.h"
 
+#include <cmath>
 #include <stdexcept>
 
 namespace cdrl {
 
 void ScheduleOptions::validate() const {
   limits::checkRange("schedule: T", T, 1, limits::kMaxLevels);
+  if (!std::isfinite(lambda_min) || !std::isfinite(lambda_max))
+    throw std::invalid_argument("schedule: lambda_min and lambda_max must be finite");
   if (!(lambda_max > lambda_min))
     throw std::invalid_argument("schedule: lambda_max must exceed lambda_min");
   if (!(step_base > 0)) throw std::invalid_argument("schedule: step_base must be positive");

@@ -55,6 +55,7 @@ expect_error "keeps its noise schedule" train --resume "$dir/lambda/checkpoint.s
   --steps 3 --lambda-max 9.8 -o "$dir/lambda"
 expect_error "keeps its noise schedule" train --resume "$dir/lambda/checkpoint.safetensors" \
   --steps 3 --levels 6 -o "$dir/lambda"
+expect_error "must be finite" train --preset toy2d --data toy:moons --lambda-max inf -o "$dir/lambda3"
 expect_error "lambda_max must exceed lambda_min" train --preset toy2d --data toy:moons \
   --lambda-min 3 --lambda-max 2 -o "$dir/lambda2"
 "$cdrl" sample "$dir/run/checkpoint.safetensors" -n 50 -K 3 --seed 4 -o "$dir/s.png" --strip "$dir/strip.png" \
