@@ -114,7 +114,7 @@ void printPointBaselines(const torch::Tensor& second_draw, const torch::Tensor& 
   const auto covariance = centred.t().mm(centred) / (x.size(0) - 1);
   torch::Generator gen = at::detail::createCPUGenerator(1);
   const auto z = torch::randn({x.size(0), x.size(1)}, gen, torch::kDouble);
-  const auto gaussian = mean + z.mm(torch::linalg::cholesky(covariance).t());
+  const auto gaussian = mean + z.mm(at::linalg_cholesky(covariance).t());
   const double floor = energyDistance(second_draw, reference);
   const double moments = energyDistance(gaussian.to(torch::kFloat), reference);
   std::printf("\nbaselines (%lld points each): second draw of the data %.4f, Gaussian fit %.4f\n",

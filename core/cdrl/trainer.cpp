@@ -7,6 +7,8 @@
 
 #include <cmath>
 #include <cstdio>
+#include <sstream>
+#include <type_traits>
 
 namespace cdrl {
 
@@ -59,13 +61,27 @@ void requireFiniteAndBounded(const torch::Tensor& y_tilde, int64_t step) {
   }
 }
 
+// The optimiser's key for a parameter's state: its address, as text in LibTorch 1.13 and as the
+// pointer itself in 2.x (pip's CUDA builds).
+template <typename Optimizer>
+auto stateKey(Optimizer& opt, const torch::Tensor& p) {
+  using Key = typename std::decay_t<decltype(opt.state())>::key_type;
+  if constexpr (std::is_same_v<Key, std::string>) {
+    std::ostringstream text;
+    text << p.unsafeGetTensorImpl();
+    return Key(text.str());
+  } else {
+    return static_cast<Key>(p.unsafeGetTensorImpl());
+  }
+}
+
 // Adam and AdamW keep the same per-parameter moments; these move them in and out of named tensors.
 template <typename State>
 void exportMoments(torch::optim::Optimizer& opt, const std::string& prefix,
                    std::map<std::string, torch::Tensor>& out) {
   const auto& params = opt.param_groups().at(0).params();
   for (size_t k = 0; k < params.size(); ++k) {
-    auto it = opt.state().find(c10::guts::to_string(params[k].unsafeGetTensorImpl()));
+    auto it = opt.state().find(stateKey(opt, params[k]));
     if (it == opt.state().end()) continue;
     const auto& state = static_cast<const State&>(*it->second);
     const auto key = prefix + std::to_string(k) + "/";
@@ -93,7 +109,7 @@ void importMoments(torch::optim::Optimizer& opt, const std::string& prefix,
     state->exp_avg(avg->second.to(params[k].device()).clone());
     state->exp_avg_sq(avg_sq->second.to(params[k].device()).clone());
     state->step(step->second.item<int64_t>());
-    opt.state()[c10::guts::to_string(params[k].unsafeGetTensorImpl())] = std::move(state);
+    opt.state()[stateKey(opt, params[k])] = std::move(state);
   }
 }
 
@@ -152,6 +168,7 @@ void Trainer::seedStepDropout() {
       m_options.seed, {kDropoutStream, static_cast<uint64_t>(rank), static_cast<uint64_t>(m_step)});
   auto global = at::detail::getDefaultCPUGenerator();
   global.set_state(gen.get_state());
+  if (m_model.device().is_cuda()) torch::cuda::manual_seed(gen.current_seed());  // its masks too
 }
 
 Trainer::Trainer(Model& model, const Dataset& data, const TrainOptions& options,
@@ -307,6 +324,14 @@ StepStats Trainer::step() {
   }
   stats.grad_norm_ebm = torch::nn::utils::clip_grad_norm_(ebm.parameters(), m_options.grad_clip);
   stats.grad_norm_init = torch::nn::utils::clip_grad_norm_(init.parameters(), m_options.grad_clip);
+  if (const auto alarm = m_runaway.add(stats.grad_norm_ebm)) {
+    char what[200];
+    std::snprintf(what, sizeof what,
+                  "the EBM's gradient norm ran away (recent median %.3g, %.0f× its usual %.3g)",
+                  alarm->recent_median, alarm->recent_median / alarm->baseline_median,
+                  alarm->baseline_median);
+    throw divergedAt(m_step, what);
+  }
   m_optEbm->step();
   m_optInit->step();
   m_model.updateEma(m_options.ema_decay);

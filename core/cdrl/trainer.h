@@ -2,6 +2,7 @@
 #pragma once
 
 #include "cdrl/model.h"
+#include "cdrl/runaway_watch.h"
 #include "data/dataset.h"
 #include "io/train_options.h"
 #include "runtime/process_group.h"
@@ -15,7 +16,8 @@
 
 namespace cdrl {
 
-// A non-finite loss or sample, or samples that ran away far outside the data's range: training
+// A non-finite loss or sample, samples that ran away far outside the data's range, or an EBM
+// gradient norm that ran away (the first sign of the same): training
 // stops and no checkpoint of the bad state is written.
 class DivergedError : public std::runtime_error {
  public:
@@ -54,8 +56,8 @@ class Trainer {
   Trainer(Model& model, const Dataset& data, const TrainOptions& options,
           ProcessGroup* group = nullptr);
 
-  // One optimiser step of both networks. Throws DivergedError on a non-finite loss or sample, or
-  // on refined samples that ran away.
+  // One optimiser step of both networks. Throws DivergedError on a non-finite loss or sample, on
+  // refined samples that ran away, or on an EBM gradient norm that ran away (RunawayWatch).
   StepStats step();
   int64_t stepsDone() const { return m_step; }
   const TrainOptions& options() const { return m_options; }
@@ -83,6 +85,7 @@ class Trainer {
   ProcessGroup* m_group;
   std::unique_ptr<torch::optim::Adam> m_optEbm;
   std::unique_ptr<torch::optim::AdamW> m_optInit;
+  RunawayWatch m_runaway;
   int64_t m_step = 0;
 };
 

@@ -2,9 +2,15 @@
 
 #include <torch/torch.h>
 #include <torch/csrc/distributed/c10d/PrefixStore.hpp>
-#include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
-#ifdef USE_C10D_NCCL
+// A LibTorch may define a backend whose own headers it does not ship: pip's wheels define
+// USE_C10D_NCCL, while nccl.h lives in the separate nvidia-nccl wheel (docs/gpu.md).
+#if defined(USE_C10D_GLOO) && __has_include(<gloo/config.h>)
+#define CDRL_WITH_GLOO 1
+#include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
+#endif
+#if defined(USE_C10D_NCCL) && __has_include(<nccl.h>)
+#define CDRL_WITH_NCCL 1
 #include <torch/csrc/distributed/c10d/ProcessGroupNCCL.hpp>
 #endif
 
@@ -264,7 +270,7 @@ std::unique_ptr<ProcessGroup> ProcessGroup::join(const ProcessGroupSpec& spec,
   try {
     impl->store = impl->connect(true);
     const auto prefixed = c10::make_intrusive<c10d::PrefixStore>("backend", impl->store);
-#ifdef USE_C10D_NCCL
+#ifdef CDRL_WITH_NCCL
     if (options.device.is_cuda()) {
       auto nccl_options = c10d::ProcessGroupNCCL::Options::create();
       nccl_options->timeout = options.timeout;
@@ -274,6 +280,9 @@ std::unique_ptr<ProcessGroup> ProcessGroup::join(const ProcessGroupSpec& spec,
     }
 #endif
     if (impl->backend.empty()) {
+#ifndef CDRL_WITH_GLOO
+      throw std::runtime_error("this build has no Gloo backend (LibTorch without its headers)");
+#else
       auto gloo_options = c10d::ProcessGroupGloo::Options::create(options.timeout);
       // Loopback rendezvous: every rank is on this machine. Otherwise GLOO_SOCKET_IFNAME, as in
       // PyTorch, or the address this host's name resolves to.
@@ -287,6 +296,7 @@ std::unique_ptr<ProcessGroup> ProcessGroup::join(const ProcessGroupSpec& spec,
       impl->bind(c10::make_intrusive<c10d::ProcessGroupGloo>(prefixed, spec.rank, spec.world_size,
                                                              gloo_options),
                  "Gloo");
+#endif
     }
   } catch (const std::exception& e) {
     throw RankFailure("rank " + std::to_string(spec.rank) + " could not join the group of " +

@@ -1,11 +1,15 @@
 // A non-finite loss, or chains that run away, stop training with a clear error before any
-// weight changes.
+// weight changes; the EBM's gradient norm warns of a runaway before the chains blow up.
+#include "cdrl/runaway_watch.h"
 #include "cdrl/trainer.h"
 #include "data/toy_data.h"
 #include "model_support.h"
 #include "test_support.h"
 
 #include <QtTest>
+
+#include <cmath>
+#include <random>
 
 using namespace cdrl;
 
@@ -63,6 +67,57 @@ class TestDivergence : public QObject {
     ModelConfig config = test::smallToyConfig();
     config.schedule.step_base *= 100;
     expectFirstStepDiverges(config, data, "ran away");
+  }
+
+  // Healthy runs: log-normal step-to-step noise around 4 (σ 0.5 in the log, wider than any run
+  // logged here) and a 3× lasting rise such as a learning-rate change never raise an alarm.
+  void runawayWatchIgnoresHealthyNoise() {
+    RunawayWatch watch;
+    std::mt19937 gen(7);
+    std::lognormal_distribution<double> noise(std::log(4.0), 0.5);
+    for (int k = 0; k < 5000; ++k)
+      QVERIFY2(!watch.add(noise(gen) * (k < 2500 ? 1.0 : 3.0)), qPrintable(QString::number(k)));
+  }
+
+  // A lone spike, even 1000× and four in a row, moves neither median.
+  void runawayWatchIgnoresSpikes() {
+    RunawayWatch watch;
+    for (int k = 0; k < 3000; ++k) {
+      const bool spike = k % 50 == 0 || (k >= 1000 && k < 1004);
+      QVERIFY(!watch.add(spike ? 4000.0 : 4.0));
+    }
+  }
+
+  // Steady 4, then ×1.05 per step from step 600. The recent median of 10 steps is the upper one,
+  // v(k − 4); the usual median stays 4 while fewer than half of the 500 before are grown. So the
+  // first alarm is at the smallest k with 4·1.05^(k − 4 − 600) > 30·4.
+  void runawayWatchStopsGeometricGrowth() {
+    const RunawayWatchOptions options;
+    const double growth = 1.05, usual = 4.0;
+    const int64_t onset = 600;
+    const auto expected =
+        onset + options.recent / 2 - 1 +
+        static_cast<int64_t>(std::floor(std::log(options.ratio) / std::log(growth))) + 1;
+    RunawayWatch watch(options);
+    auto value = [&](int64_t k) { return k < onset ? usual : usual * std::pow(growth, k - onset); };
+    for (int64_t k = 0; k < expected; ++k)
+      QVERIFY2(!watch.add(value(k)), qPrintable(QString::number(k)));
+    const auto alarm = watch.add(value(expected));
+    QVERIFY(alarm);
+    QCOMPARE(alarm->baseline_median, usual);
+    QCOMPARE(alarm->recent_median, value(expected - options.recent / 2 + 1));
+    QVERIFY(alarm->recent_median > options.ratio * usual);
+  }
+
+  // Nothing is judged on fewer than min_baseline steps of usual level: growth from the first
+  // step raises its first alarm only once min_baseline + recent norms are held.
+  void runawayWatchWaitsForABaseline() {
+    const RunawayWatchOptions options;
+    RunawayWatch watch(options);
+    int64_t first = -1;
+    for (int64_t k = 0; k < 400 && first < 0; ++k)
+      if (watch.add(std::pow(1.2, static_cast<double>(k)))) first = k;
+    QCOMPARE(first, options.min_baseline + options.recent - 1);
   }
 };
 
