@@ -7,10 +7,10 @@
 
 namespace cdrl {
 
-// In every runaway measured here (faces-tiny at step ~8 000: on the CPU, and twice on a GPU at
-// batches 32 and 128) the EBM's pre-clip gradient norm left its usual range 50–150 steps before
-// the samples blew up, while in healthy runs no step exceeded 4× the median of the 500 before
-// it. Stopping on the norm keeps the checkpoint from before the blow-up.
+// In every runaway measured here (faces-tiny near step 8 000: three on the CPU, two on a GPU)
+// the EBM's pre-clip gradient norm left its usual range 140–380 steps before the samples' RMS
+// passed 10, while in healthy runs no logged step exceeded 4× the median of the 500 before it.
+// Stopping on the norm keeps the checkpoint from before the blow-up.
 struct RunawayWatchOptions {
   int64_t recent = 10;         // steps in the recent median (a lone spike cannot trip it)
   int64_t baseline = 500;      // steps before those, whose median is the usual level
