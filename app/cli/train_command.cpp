@@ -154,6 +154,14 @@ void addTrainCommand(CLI::App& app) {
                   "Log-SNR of the noisiest level, λ_min (preset default; new runs only)");
   cmd->add_option("--lambda-max", args->lambda_max,
                   "Log-SNR of the cleanest level, λ_max (preset default; new runs only)");
+  cmd->add_option("--ebm-width", args->ebm_width,
+                  "EBM base channel count (conv) or hidden width (MLP) (preset default; new runs "
+                  "only)")
+      ->check(Positive);
+  cmd->add_option("--init-width", args->init_width,
+                  "Initializer base channel count (U-Net) or hidden width (MLP) (preset default; "
+                  "new runs only)")
+      ->check(Positive);
   cmd->add_flag_callback(
       "--conditional", [args] { args->conditional = true; },
       "Class-conditional model (needs labelled data)");

@@ -51,16 +51,18 @@ std::string resumeChanges(const TrainRequest& request, Checkpoint& resumed) {
     throw std::runtime_error(
         request.resume + " is " + (config.num_classes > 0 ? "conditional" : "unconditional") +
         ", and a resumed run keeps its networks (start a new run to change it)");
-  const auto keeps = [&](const auto& given, auto own, const char* flag) {
+  const auto keeps = [&](const auto& given, auto own, const char* flag, const char* why) {
     if (given && *given != own)
       throw std::runtime_error(std::string(flag) + ": " + request.resume + " was trained with " +
-                               std::to_string(own) +
-                               ", and a resumed run keeps its noise schedule (its networks learned "
-                               "those levels)");
+                               std::to_string(own) + ", and a resumed run keeps " + why);
   };
-  keeps(request.levels, config.schedule.T, "--levels");
-  keeps(request.lambda_min, config.schedule.lambda_min, "--lambda-min");
-  keeps(request.lambda_max, config.schedule.lambda_max, "--lambda-max");
+  const char* schedule = "its noise schedule (its networks learned those levels)";
+  keeps(request.levels, config.schedule.T, "--levels", schedule);
+  keeps(request.lambda_min, config.schedule.lambda_min, "--lambda-min", schedule);
+  keeps(request.lambda_max, config.schedule.lambda_max, "--lambda-max", schedule);
+  const char* networks = "its networks (start a new run in another folder to change them)";
+  keeps(request.ebm_width, config.ebm.width, "--ebm-width", networks);
+  keeps(request.init_width, config.initializer.width, "--init-width", networks);
   std::vector<std::string> changes;
   if (request.K && *request.K != config.schedule.K) {
     changes.push_back("Langevin steps per level " + std::to_string(config.schedule.K) + " → " +
@@ -157,6 +159,8 @@ TrainingSetup prepareRank(const TrainRequest& request, ProcessGroup* group) {
   if (request.levels) config.schedule.T = *request.levels;
   if (request.lambda_min) config.schedule.lambda_min = *request.lambda_min;
   if (request.lambda_max) config.schedule.lambda_max = *request.lambda_max;
+  if (request.ebm_width) config.ebm.width = *request.ebm_width;
+  if (request.init_width) config.initializer.width = *request.init_width;
   torch::manual_seed(s.options.seed);  // initial weights
   s.model = resumed ? loadModel(*resumed, s.device) : std::make_unique<Model>(config, s.device);
   s.trainer = std::make_unique<Trainer>(*s.model, *s.data, s.options, group);

@@ -50,6 +50,9 @@ struct TrainRequest {
   // levels.
   std::optional<int> levels;
   std::optional<double> lambda_min, lambda_max;
+  // Base channel count (conv nets) or hidden width (MLPs) of each network (preset default). New
+  // runs only: a resumed run keeps its networks.
+  std::optional<int64_t> ebm_width, init_width;
   DevicePreference device = DevicePreference::Auto;
   TrainOverrides overrides;
   // Set: this process is one rank of a data-parallel run (processGroupFromEnvironment); rank 0

@@ -56,6 +56,17 @@ expect_error "keeps its noise schedule" train --resume "$dir/lambda/checkpoint.s
 expect_error "keeps its noise schedule" train --resume "$dir/lambda/checkpoint.safetensors" \
   --steps 3 --levels 6 -o "$dir/lambda"
 expect_error "must be finite" train --preset toy2d --data toy:moons --lambda-max inf -o "$dir/lambda3"
+# Network widths: set on a new run and recorded; a resumed run keeps its networks.
+"$cdrl" train --preset toy2d --data toy:moons --steps 2 --ebm-width 24 --init-width 40 \
+  -o "$dir/width" 2>/dev/null || fail "train with network widths"
+"$cdrl" info "$dir/width/checkpoint.safetensors" > "$dir/width.json"
+/usr/bin/python3 -c 'import json,sys; c=json.load(open(sys.argv[1]))["config"]
+sys.exit(not (c["ebm"]["width"] == 24 and c["initializer"]["width"] == 40))' "$dir/width.json" \
+  || fail "widths not recorded: $(cat "$dir/width.json")"
+expect_error "keeps its networks" train --resume "$dir/width/checkpoint.safetensors" --steps 3 \
+  --ebm-width 32 -o "$dir/width"
+expect_error "divisible by groups" train --preset shapes-tiny --data shapes:64 --init-width 20 \
+  -o "$dir/width2"
 expect_error "lambda_max must exceed lambda_min" train --preset toy2d --data toy:moons \
   --lambda-min 3 --lambda-max 2 -o "$dir/lambda2"
 "$cdrl" sample "$dir/run/checkpoint.safetensors" -n 50 -K 3 --seed 4 -o "$dir/s.png" --strip "$dir/strip.png" \
