@@ -31,3 +31,7 @@ wait "$pid" || true
 wall=$(( $(date +%s) - start ))
 step=$(tail -n 1 "$dir/metrics.jsonl" | python3 -c 'import json,sys; print(json.loads(sys.stdin.read())["step"])')
 echo "$name: $minutes CPU-minutes, $wall s wall, $step steps" | tee "$dir/summary.txt"
+classifier=$(cd "$(dirname "$0")/.." && pwd)/resources/models/fmnist-classifier.safetensors
+"$cdrl" eval --threads 1 "$dir/checkpoint.safetensors" --classifier "$classifier" -n 400 --steps 15 \
+  --guidance 0,3 --json "$dir/eval.json" > "$dir/eval.txt" 2>&1
+cat "$dir/eval.txt"

@@ -1,8 +1,9 @@
 #include "cdrl/runaway_watch.h"
 
 #include <algorithm>
+#include <cmath>
 #include <iterator>
-#include <vector>
+#include <stdexcept>
 
 namespace cdrl {
 
@@ -30,6 +31,16 @@ std::optional<RunawayWatch::Alarm> RunawayWatch::add(double grad_norm) {
   const Alarm alarm{median(split, m_history.end()), median(m_history.begin(), split)};
   if (alarm.recent_median > m_options.ratio * alarm.baseline_median) return alarm;
   return std::nullopt;
+}
+
+void RunawayWatch::restore(const std::vector<double>& history) {
+  for (const double norm : history)
+    if (!std::isfinite(norm) || norm < 0)
+      throw std::invalid_argument("gradient-norm history holds " + std::to_string(norm) +
+                                  ", not a finite norm ≥ 0");
+  const auto keep = std::min<int64_t>(static_cast<int64_t>(history.size()),
+                                      m_options.baseline + m_options.recent);
+  m_history.assign(history.end() - static_cast<std::ptrdiff_t>(keep), history.end());
 }
 
 }  // namespace cdrl

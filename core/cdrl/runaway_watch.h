@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <deque>
 #include <optional>
+#include <vector>
 
 namespace cdrl {
 
@@ -28,6 +29,13 @@ class RunawayWatch {
   };
   // Records one step's norm; an Alarm when the recent median is over `ratio` × the usual one.
   std::optional<Alarm> add(double grad_norm);
+
+  // The norms held, oldest first: a checkpoint stores them so a resumed run judges from its first
+  // step instead of waiting for a new baseline.
+  std::vector<double> history() const { return {m_history.begin(), m_history.end()}; }
+  // Replaces the norms held (only the last baseline + recent are kept). Throws
+  // std::invalid_argument on a norm that is negative or not finite.
+  void restore(const std::vector<double>& history);
 
  private:
   RunawayWatchOptions m_options;

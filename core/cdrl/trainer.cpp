@@ -379,6 +379,7 @@ std::map<std::string, torch::Tensor> Trainer::stateTensors() const {
   out["trainer/step"] = torch::tensor(m_step, torch::kLong);
   exportMoments<torch::optim::AdamParamState>(*m_optEbm, "optimizer/ebm/", out);
   exportMoments<torch::optim::AdamWParamState>(*m_optInit, "optimizer/initializer/", out);
+  out["trainer/grad_norm_ebm_history"] = torch::tensor(m_runaway.history(), torch::kDouble);
   return out;
 }
 
@@ -391,6 +392,17 @@ void Trainer::loadStateTensors(const std::map<std::string, torch::Tensor>& in) {
   m_step = in.at("trainer/step").item<int64_t>();
   importMoments<torch::optim::AdamParamState>(*m_optEbm, "optimizer/ebm/", in);
   importMoments<torch::optim::AdamWParamState>(*m_optInit, "optimizer/initializer/", in);
+  // (Files from before work session 12 hold no history: the watch then waits for a new baseline.)
+  m_runaway = RunawayWatch();
+  if (const auto it = in.find("trainer/grad_norm_ebm_history"); it != in.end()) {
+    const auto norms = it->second.to(torch::kDouble).contiguous().view(-1);
+    try {
+      m_runaway.restore({norms.data_ptr<double>(), norms.data_ptr<double>() + norms.numel()});
+    } catch (const std::invalid_argument& e) {
+      throw std::runtime_error(std::string("checkpoint: trainer/grad_norm_ebm_history: ") +
+                               e.what());
+    }
+  }
 }
 
 }  // namespace cdrl

@@ -119,6 +119,64 @@ class TestDivergence : public QObject {
       if (watch.add(std::pow(1.2, static_cast<double>(k)))) first = k;
     QCOMPARE(first, options.min_baseline + options.recent - 1);
   }
+
+  // A watch restored from another's history alarms at the same step as the one never
+  // interrupted; a fresh watch started at that point judges against a baseline of already grown
+  // norms and alarms only much later.
+  void runawayWatchResumesFromItsHistory() {
+    const RunawayWatchOptions options;
+    const int64_t onset = 600, resume = 650;
+    auto value = [&](int64_t k) { return k < onset ? 4.0 : 4.0 * std::pow(1.05, k - onset); };
+    RunawayWatch whole(options), restored(options), fresh(options);
+    for (int64_t k = 0; k < resume; ++k) QVERIFY(!whole.add(value(k)));
+    restored.restore(whole.history());
+    QCOMPARE(static_cast<int64_t>(restored.history().size()), options.baseline + options.recent);
+    int64_t first_whole = -1, first_restored = -1, first_fresh = -1;
+    for (int64_t k = resume; k < 1000; ++k) {
+      if (whole.add(value(k)) && first_whole < 0) first_whole = k;
+      if (restored.add(value(k)) && first_restored < 0) first_restored = k;
+      if (fresh.add(value(k)) && first_fresh < 0) first_fresh = k;
+    }
+    QVERIFY(first_whole > resume);
+    QCOMPARE(first_restored, first_whole);
+    QVERIFY2(first_fresh > first_whole + options.min_baseline,
+             qPrintable(QString("fresh %1, whole %2").arg(first_fresh).arg(first_whole)));
+  }
+
+  void runawayWatchRejectsABadHistory() {
+    RunawayWatch watch;
+    QVERIFY_THROWS_EXCEPTION(std::invalid_argument,
+                             watch.restore({1.0, std::numeric_limits<double>::quiet_NaN()}));
+    QVERIFY_THROWS_EXCEPTION(std::invalid_argument, watch.restore({-1.0}));
+  }
+
+  // The trainer's state holds the EBM gradient norms of its steps, and a trainer loaded from it
+  // holds the same ones.
+  void trainerStateCarriesTheNormHistory() {
+    const Dataset data = makeToyDataset(ToyShape::TwoMoons, 256, 0);
+    TrainOptions options;
+    options.batch = 16;
+    torch::manual_seed(0);
+    Model model(test::smallToyConfig(), torch::kCPU);
+    Trainer trainer(model, data, options);
+    std::vector<double> norms;
+    for (int k = 0; k < 5; ++k) norms.push_back(trainer.step().grad_norm_ebm);
+    const auto state = trainer.stateTensors();
+    const auto saved = state.at("trainer/grad_norm_ebm_history");
+    QVERIFY(torch::equal(saved, torch::tensor(norms, torch::kDouble)));
+
+    Trainer resumed(model, data, options);
+    resumed.loadStateTensors(state);
+    QVERIFY(torch::equal(resumed.stateTensors().at("trainer/grad_norm_ebm_history"), saved));
+    auto bad = state;
+    bad["trainer/grad_norm_ebm_history"] = torch::tensor({1.0, -2.0}, torch::kDouble);
+    try {
+      resumed.loadStateTensors(bad);
+      QFAIL("no error");
+    } catch (const std::runtime_error& e) {
+      QVERIFY2(std::string(e.what()).find("grad_norm_ebm_history") != std::string::npos, e.what());
+    }
+  }
 };
 
 QTEST_APPLESS_MAIN(TestDivergence)
