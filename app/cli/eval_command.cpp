@@ -117,7 +117,7 @@ void printPointBaselines(const torch::Tensor& second_draw, const torch::Tensor& 
   const auto gaussian = mean + z.mm(at::linalg_cholesky(covariance).t());
   const double floor = energyDistance(second_draw, reference);
   const double moments = energyDistance(gaussian.to(torch::kFloat), reference);
-  std::printf("\nbaselines (%lld points each): second draw of the data %.4f, Gaussian fit %.4f\n",
+  std::printf("\nbaselines (%lld points each): second draw of the data %.3g, Gaussian fit %.3g\n",
               static_cast<long long>(x.size(0)), floor, moments);
   report["baselines"] = {{"points", x.size(0)},
                          {"second_draw_energy_distance", floor},
@@ -184,8 +184,9 @@ void run(const EvalArgs& a) {
                                 *ref_classifier);
       row["frechet_distance"] = quality;
     }
+    // Energy distances of unit-scale shapes are ~1e-4: three significant digits, as the baselines.
     if (distance)
-      std::printf("%-3d %-16.4f", k, quality);
+      std::printf(config.isImage() ? "%-3d %-16.4f" : "%-3d %-16.3g", k, quality);
     else
       std::printf("%-3d %-16s", k, "");
     if (inception) {
