@@ -39,6 +39,18 @@ void expectFirstStepDiverges(const ModelConfig& config, const Dataset& data,
   for (size_t k = 0; k < before.size(); ++k) QVERIFY(torch::equal(before[k], after[k]));
 }
 
+// A small toy run on two moons, batch 16, seeded: the healthy baseline of these tests.
+struct ToyRun {
+  Dataset data = makeToyDataset(ToyShape::TwoMoons, 256, 0);
+  TrainOptions options = [] {
+    TrainOptions o;
+    o.batch = 16;
+    return o;
+  }();
+  Model model{(torch::manual_seed(0), test::smallToyConfig()), torch::kCPU};
+  Trainer trainer{model, data, options};
+};
+
 }  // namespace
 
 class TestDivergence : public QObject {
@@ -56,17 +68,12 @@ class TestDivergence : public QObject {
   // the upper levels' anchor term s²/(2β) exceeds 1, so every step multiplies y − x_i (ỹ reaches
   // an RMS of about 1e15). The same data with the default steps trains on.
   void runawaySamplesStopTrainingWithWeightsIntact() {
-    const Dataset data = makeToyDataset(ToyShape::TwoMoons, 256, 0);
-    TrainOptions options;
-    options.batch = 16;
-    torch::manual_seed(0);
-    Model healthy(test::smallToyConfig(), torch::kCPU);
-    Trainer healthy_trainer(healthy, data, options);
-    for (int k = 0; k < 20; ++k) healthy_trainer.step();
+    ToyRun healthy;
+    for (int k = 0; k < 20; ++k) healthy.trainer.step();
 
     ModelConfig config = test::smallToyConfig();
     config.schedule.step_base *= 100;
-    expectFirstStepDiverges(config, data, "ran away");
+    expectFirstStepDiverges(config, healthy.data, "ran away");
   }
 
   // Healthy runs: log-normal step-to-step noise around 4 (σ 0.5 in the log, wider than any run
@@ -153,19 +160,14 @@ class TestDivergence : public QObject {
   // The trainer's state holds the EBM gradient norms of its steps, and a trainer loaded from it
   // holds the same ones.
   void trainerStateCarriesTheNormHistory() {
-    const Dataset data = makeToyDataset(ToyShape::TwoMoons, 256, 0);
-    TrainOptions options;
-    options.batch = 16;
-    torch::manual_seed(0);
-    Model model(test::smallToyConfig(), torch::kCPU);
-    Trainer trainer(model, data, options);
+    ToyRun run;
     std::vector<double> norms;
-    for (int k = 0; k < 5; ++k) norms.push_back(trainer.step().grad_norm_ebm);
-    const auto state = trainer.stateTensors();
+    for (int k = 0; k < 5; ++k) norms.push_back(run.trainer.step().grad_norm_ebm);
+    const auto state = run.trainer.stateTensors();
     const auto saved = state.at("trainer/grad_norm_ebm_history");
     QVERIFY(torch::equal(saved, torch::tensor(norms, torch::kDouble)));
 
-    Trainer resumed(model, data, options);
+    Trainer resumed(run.model, run.data, run.options);
     resumed.loadStateTensors(state);
     QVERIFY(torch::equal(resumed.stateTensors().at("trainer/grad_norm_ebm_history"), saved));
     auto bad = state;
