@@ -1,4 +1,3 @@
-#!/bin/bash
 #!/usr/bin/env bash
 # On a GPU machine (docs/gpu.md), from the repository root: build the core and `cdrl` against
 # python3's PyTorch LibTorch and the prefix of bench/gpu/offline_prefix.sh, smoke-test them on

@@ -392,7 +392,7 @@ void Trainer::loadStateTensors(const std::map<std::string, torch::Tensor>& in) {
   m_step = in.at("trainer/step").item<int64_t>();
   importMoments<torch::optim::AdamParamState>(*m_optEbm, "optimizer/ebm/", in);
   importMoments<torch::optim::AdamWParamState>(*m_optInit, "optimizer/initializer/", in);
-  // (Files from before work session 12 hold no history: the watch then waits for a new baseline.)
+  // (Files written before 2026-12-01 hold no history: the watch then waits for a new baseline.)
   m_runaway = RunawayWatch();
   if (const auto it = in.find("trainer/grad_norm_ebm_history"); it != in.end()) {
     const auto norms = it->second.to(torch::kDouble).contiguous().view(-1);
