@@ -20,6 +20,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <functional>
 #include <optional>
 #include <sstream>
 
@@ -83,7 +84,7 @@ Dataset referenceData(const EvalArgs& a, const ModelConfig& config) {
   if (config.isImage()) {
     image.channels = static_cast<int>(config.data_shape[0]);
     image.size = config.data_shape[1];
-    image.limit = a.reference_count;
+    image.limit = a.reference_count + a.sampling.count;  // the rest: the second-draw baseline
   }
   Dataset data = loadDataset(held_out.spec, held_out.seed, image);
   if (!config.isImage()) {
@@ -91,37 +92,41 @@ Dataset referenceData(const EvalArgs& a, const ModelConfig& config) {
     // for the second-draw baseline (printPointBaselines).
     torch::Generator gen = at::detail::createCPUGenerator(0);
     data.data = data.data.index_select(0, torch::randperm(data.size(), gen));
-  } else {
-    data.data = data.data.slice(0, 0, std::min(a.reference_count, data.size()));
   }
   std::fprintf(stderr, "cdrl eval: reference %s (%lld examples)\n", held_out.spec.c_str(),
-               static_cast<long long>(data.size()));
+               static_cast<long long>(std::min(a.reference_count, data.size())));
   return data;
 }
 
-// Two yardsticks for a 2-D model's energy distance: a second draw of the data itself (what a
-// perfect model reaches with these sample sizes) and a Gaussian with the data's mean and
-// covariance (what a model that learned only the first two moments reaches).
-void printPointBaselines(const torch::Tensor& second_draw, const torch::Tensor& reference,
-                         nlohmann::json& report) {
+// Two yardsticks for a model's distance to the reference: a second draw of the data itself (what
+// a perfect model reaches with these sample sizes) and a Gaussian with the data's mean and
+// covariance (what a model that learned only the first two moments reaches). `distance` is the
+// table's own metric, so the three figures compare directly.
+void printBaselines(const torch::Tensor& second_draw, const torch::Tensor& reference,
+                    const std::function<double(const torch::Tensor&)>& distance,
+                    nlohmann::json& report) {
   if (second_draw.size(0) < 2) {
-    std::fprintf(stderr, "cdrl eval: too few held-out points past the reference for baselines\n");
+    std::fprintf(stderr, "cdrl eval: too few held-out examples past the reference for baselines\n");
     return;
   }
-  const auto x = second_draw.to(torch::kDouble);
+  const auto x = second_draw.flatten(1).to(torch::kDouble);
   const auto mean = x.mean(0);
   const auto centred = x - mean;
-  const auto covariance = centred.t().mm(centred) / (x.size(0) - 1);
+  // Image pixels that never vary (a border always black) make the covariance singular: a ridge
+  // far below any pixel's variance keeps the Cholesky factor defined.
+  const auto covariance =
+      centred.t().mm(centred) / (x.size(0) - 1) + 1e-6 * torch::eye(x.size(1), torch::kDouble);
   torch::Generator gen = at::detail::createCPUGenerator(1);
   const auto z = torch::randn({x.size(0), x.size(1)}, gen, torch::kDouble);
-  const auto gaussian = mean + z.mm(at::linalg_cholesky(covariance).t());
-  const double floor = energyDistance(second_draw, reference);
-  const double moments = energyDistance(gaussian.to(torch::kFloat), reference);
-  std::printf("\nbaselines (%lld points each): second draw of the data %.3g, Gaussian fit %.3g\n",
-              static_cast<long long>(x.size(0)), floor, moments);
-  report["baselines"] = {{"points", x.size(0)},
-                         {"second_draw_energy_distance", floor},
-                         {"gaussian_fit_energy_distance", moments}};
+  auto gaussian = (mean + z.mm(at::linalg_cholesky(covariance).t())).to(torch::kFloat);
+  gaussian = gaussian.view(second_draw.sizes());
+  if (reference.dim() > 2) gaussian = gaussian.clamp(-1, 1);  // as samples are
+  const double floor = distance(second_draw);
+  const double moments = distance(gaussian);
+  std::printf("\nbaselines (%lld %s each): second draw of the data %.4g, Gaussian fit %.4g\n",
+              static_cast<long long>(x.size(0)), reference.dim() > 2 ? "images" : "points", floor,
+              moments);
+  report["baselines"] = {{"count", x.size(0)}, {"second_draw", floor}, {"gaussian_fit", moments}};
 }
 
 void run(const EvalArgs& a) {
@@ -151,12 +156,10 @@ void run(const EvalArgs& a) {
   EvalSampling sampling = a.sampling;
   sampling.use_ema = !a.raw;
   Dataset reference = referenceData(a, config);
-  torch::Tensor second_draw;  // 2-D: held-out points past the reference, for the baselines
-  if (!config.isImage()) {
-    const int64_t kept = std::min(a.reference_count, reference.size());
-    second_draw = reference.data.slice(0, kept, kept + sampling.count);
-    reference.data = reference.data.slice(0, 0, kept);
-  }
+  // Held-out examples past the reference, for the baselines.
+  const int64_t kept = std::min(a.reference_count, reference.size());
+  const torch::Tensor second_draw = reference.data.slice(0, kept, kept + sampling.count);
+  reference.data = reference.data.slice(0, 0, kept);
   nlohmann::json report = {{"checkpoint", a.checkpoint},
                            {"count", sampling.count},
                            {"seed", sampling.seed},
@@ -167,6 +170,12 @@ void run(const EvalArgs& a) {
   std::optional<Gaussian> ref_classifier, ref_inception;
   if (classifier) ref_classifier = fitGaussian(classifierFeatures(*classifier, reference.data));
   if (inception) ref_inception = fitGaussian((*inception)(reference.data));
+  // The table's metric: energy distance of 2-D points, Fréchet distance in classifier features.
+  const std::function<double(const torch::Tensor&)> quality_of = [&](const torch::Tensor& x) {
+    if (!config.isImage()) return energyDistance(x, reference.data);
+    return frechetDistance(fitGaussian(classifierFeatures(*classifier, x)), *ref_classifier);
+  };
+  const char* quality_key = config.isImage() ? "frechet_distance" : "energy_distance";
   const char* metric = config.isImage() ? "FD (classifier)" : "energy distance";
   std::printf("\nK'  %-16s%s  images/s\n", distance ? metric : "",
               inception ? "  FID (Inception)" : "");
@@ -176,13 +185,9 @@ void run(const EvalArgs& a) {
     const auto drawn = drawSamples(*model, Condition::none(), s);
     nlohmann::json row = {{"steps", k}, {"images_per_second", drawn.imagesPerSecond()}};
     double quality = 0;
-    if (!config.isImage()) {
-      quality = energyDistance(drawn.images, reference.data);
-      row["energy_distance"] = quality;
-    } else if (classifier) {
-      quality = frechetDistance(fitGaussian(classifierFeatures(*classifier, drawn.images)),
-                                *ref_classifier);
-      row["frechet_distance"] = quality;
+    if (distance) {
+      quality = quality_of(drawn.images);
+      row[quality_key] = quality;
     }
     // Energy distances of unit-scale shapes are ~1e-4: three significant digits, as the baselines.
     if (distance)
@@ -199,18 +204,28 @@ void run(const EvalArgs& a) {
     report["steps_table"].push_back(row);
   }
 
-  if (second_draw.defined()) printPointBaselines(second_draw, reference.data, report);
+  if (distance) printBaselines(second_draw, reference.data, quality_of, report);
 
   if (config.num_classes > 0) {
     const Judge judge = makeJudge(config, classifier ? &*classifier : nullptr);
-    std::printf("\nguidance w  accuracy  images/s   (samples of each concept, judged by %s)\n",
-                judge.name.c_str());
+    // The pooled samples hold every concept equally often, as held-out data roughly does: their
+    // distance says how close the conditional models are, apart from the ∅ model's.
+    const bool pooled_distance = distance && config.isImage();
+    std::printf("\nguidance w  accuracy  %simages/s   (samples of each concept, judged by %s)\n",
+                pooled_distance ? "FD (pooled)  " : "", judge.name.c_str());
     for (const auto& row : guidedAccuracy(*model, a.weights, sampling, judge)) {
-      std::printf("%-10.2f  %-8.4f  %.2f\n", row.weight, row.accuracy, row.images_per_second);
+      nlohmann::json entry = {{"weight", row.weight},
+                              {"accuracy", row.accuracy},
+                              {"images_per_second", row.images_per_second}};
+      std::printf("%-10.2f  %-8.4f  ", row.weight, row.accuracy);
+      if (pooled_distance) {
+        const double pooled = quality_of(row.images);
+        entry["pooled_" + std::string(quality_key)] = pooled;
+        std::printf("%-11.4f  ", pooled);
+      }
+      std::printf("%.2f\n", row.images_per_second);
       std::fflush(stdout);
-      report["guidance"].push_back({{"weight", row.weight},
-                                    {"accuracy", row.accuracy},
-                                    {"images_per_second", row.images_per_second}});
+      report["guidance"].push_back(entry);
     }
     if (!compositions.empty()) std::printf("\ncomposition  all concepts present\n");
     for (const auto& terms : compositions) {

@@ -135,6 +135,10 @@ void addTrainCommand(CLI::App& app) {
   cmd->add_option("--lr-ebm", o.lr_ebm, "EBM learning rate")->check(Positive);
   cmd->add_option("--lr-init", o.lr_init, "Initializer learning rate")->check(Positive);
   cmd->add_option("--ema", o.ema_decay, "EMA decay")->check(CLI::Range(0.0, 0.999999));
+  cmd->add_option("--label-dropout", o.label_dropout,
+                  "Conditional models: probability of training on ∅ instead of the label, the "
+                  "share of the batch that teaches the unconditional model (default 0.1)")
+      ->check(CLI::Range(0.0, 1.0));
   cmd->add_option("-K,--langevin-steps", args->K,
                   "Langevin steps per level in training (default 15)")
       ->check(CLI::Range(1, 1000));

@@ -32,6 +32,7 @@ TrainOptions TrainOverrides::applyTo(TrainOptions o) const {
   override(o.lr_ebm, lr_ebm);
   override(o.lr_init, lr_init);
   override(o.ema_decay, ema_decay);
+  override(o.label_dropout, label_dropout);
   o.validate();
   return o;
 }

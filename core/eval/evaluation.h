@@ -48,10 +48,12 @@ struct GuidedRow {
   double weight = 0;
   double accuracy = 0;  // fraction of samples carrying the concept they were drawn for
   double images_per_second = 0;
+  torch::Tensor images;  // every concept's samples, pooled (as many of each concept)
 };
 
 // For each guidance weight w: samples of every concept c (count / C each, at least 1) under
-// Condition::guided(c, w), judged; the fraction that carry c.
+// Condition::guided(c, w), judged; the fraction that carry c. The pooled samples come back too,
+// so a caller can measure their quality with no second draw.
 std::vector<GuidedRow> guidedAccuracy(Model& model, const std::vector<double>& weights,
                                       const EvalSampling& sampling, const Judge& judge,
                                       const std::atomic<bool>* cancel = nullptr);

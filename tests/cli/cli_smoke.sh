@@ -35,6 +35,18 @@ grep -q "batch 48" "$dir/resume.log" || fail "resume did not keep the run's batc
 sed -n 4p "$dir/run/metrics.jsonl" | grep -q '^{"restart":30}$' || fail "restart marker"
 tail -1 "$dir/run/metrics.jsonl" | grep -q '"step":40' || fail "resumed step"
 "$cdrl" info "$dir/run/checkpoint.safetensors" | grep -q '"step": 40' || fail "info step"
+# Training options given on resume replace the run's own and are recorded from then on.
+cp -r "$dir/run" "$dir/rerun"
+"$cdrl" train --resume "$dir/rerun/checkpoint.safetensors" --steps 42 --lr-ebm 2e-4 \
+  --label-dropout 0.4 -o "$dir/rerun" 2>/dev/null || fail "resume with new options"
+/usr/bin/python3 - "$dir/rerun/checkpoint.safetensors" <<'PY' || fail "options given on resume not recorded"
+import json, struct, sys
+with open(sys.argv[1], "rb") as f:
+    header = json.loads(f.read(struct.unpack("<Q", f.read(8))[0]))
+o = json.loads(header["__metadata__"]["training"])
+assert o["lr_ebm"] == 2e-4 and o["label_dropout"] == 0.4 and o["batch"] == 48, o
+PY
+expect_error "label-dropout" train --resume "$dir/run/checkpoint.safetensors" --label-dropout 1.5 -o "$dir/rerun"
 # Langevin step constants: set on a new run, recorded, changed on resume with a note.
 "$cdrl" train --preset toy2d --data toy:moons --steps 2 --step-scaling constant --step-base 1e-3 \
   -o "$dir/steps" 2>/dev/null || fail "train with step constants"
@@ -102,9 +114,25 @@ grep -q "baselines (60 points each): second draw of the data" "$dir/eval.txt" ||
 /usr/bin/python3 - "$dir/eval.json" <<'PY' || fail "eval baselines in JSON"
 import json, sys
 b = json.load(open(sys.argv[1]))["baselines"]
-assert b["points"] == 60 and b["second_draw_energy_distance"] >= 0 and b["gaussian_fit_energy_distance"] > 0, b
+assert b["count"] == 60 and b["second_draw"] >= 0 and b["gaussian_fit"] > 0, b
 PY
 expect_error "concept\|unconditional" eval "$dir/run/checkpoint.safetensors" -n 4 --steps 1 --compose "a=1"
+# Image models get the same yardsticks in classifier features: held-out images past the
+# reference are a near-perfect "model", a Gaussian with the pixels' moments a poor one. The
+# guided rows add the distance of their pooled class-balanced samples.
+models=$(cd "$(dirname "$0")/../../resources/models" && pwd)
+"$cdrl" eval "$models/fmnist-tiny.safetensors" --classifier "$models/fmnist-classifier.safetensors" \
+  -n 200 --steps 1 --guidance 0 --json "$dir/eval-image.json" > "$dir/eval-image.txt" 2>/dev/null \
+  || fail "image eval"
+grep -q "baselines (200 images each): second draw of the data" "$dir/eval-image.txt" \
+  || fail "image eval baselines"
+/usr/bin/python3 - "$dir/eval-image.json" <<'PY' || fail "image eval baselines in JSON"
+import json, sys
+r = json.load(open(sys.argv[1]))
+b = r["baselines"]
+assert b["count"] == 200 and 0 < 4 * b["second_draw"] < b["gaussian_fit"], b
+assert r["guidance"][0]["pooled_frechet_distance"] > b["second_draw"], r["guidance"]
+PY
 
 # OOD: an uncalibrated model says so and scores by energy; `calibrate` stores the typicality fit
 # in the checkpoint, which `ood` then uses by default with percentiles; energy and the
