@@ -129,6 +129,29 @@ void printBaselines(const torch::Tensor& second_draw, const torch::Tensor& refer
   report["baselines"] = {{"count", x.size(0)}, {"second_draw", floor}, {"gaussian_fit", moments}};
 }
 
+// What the unconditional (∅) samples hold, by the judge: a class model's share of each class
+// (held-out data has about 1/C of each), an attribute model's share of each attribute = 1. A
+// skewed share is a distance the table shows but cannot explain.
+void printConceptShares(const ModelConfig& config, const Judge& judge, int steps,
+                        const torch::Tensor& images, nlohmann::json& report) {
+  const auto judged = judge.read(images);
+  const bool attributes = isAttributeModel(config);
+  const auto names = attributes ? attributeNames(config) : config.class_names;
+  const auto shares =
+      attributes ? judged.to(torch::kDouble).mean(0)
+                 : torch::bincount(judged.flatten(), {}, static_cast<int64_t>(names.size()))
+                           .to(torch::kDouble) /
+                       static_cast<double>(judged.numel());
+  std::printf("\nunconditional samples (K' %d), share %s by %s:\n", steps,
+              attributes ? "with each attribute = 1" : "of each class", judge.name.c_str());
+  for (size_t i = 0; i < names.size(); ++i) {
+    const double share = shares[static_cast<int64_t>(i)].item<double>();
+    std::printf("  %-16s %.3f\n", names[i].c_str(), share);
+    report["unconditional_shares"][names[i]] = share;
+  }
+  std::fflush(stdout);
+}
+
 void run(const EvalArgs& a) {
   refuseOverwritingInput("--json", a.json, a.checkpoint);
   const auto device = selectDevice(devicePreferenceFromString(a.device));
@@ -152,6 +175,10 @@ void run(const EvalArgs& a) {
     compositions.clear();
     for (const auto& spec : a.compose) compositions.push_back(parseComposition(config, spec));
   }
+
+  // Made before any sampling, so a model without a fitting judge fails at once.
+  std::optional<Judge> judge;
+  if (config.num_classes > 0) judge = makeJudge(config, classifier ? &*classifier : nullptr);
 
   EvalSampling sampling = a.sampling;
   sampling.use_ema = !a.raw;
@@ -179,10 +206,12 @@ void run(const EvalArgs& a) {
   const char* metric = config.isImage() ? "FD (classifier)" : "energy distance";
   std::printf("\nK'  %-16s%s  images/s\n", distance ? metric : "",
               inception ? "  FID (Inception)" : "");
+  torch::Tensor first_unconditional;  // at the first K', for the concept shares
   for (int k : a.steps) {
     EvalSampling s = sampling;
     s.steps = k;
     const auto drawn = drawSamples(*model, Condition::none(), s);
+    if (!first_unconditional.defined()) first_unconditional = drawn.images;
     nlohmann::json row = {{"steps", k}, {"images_per_second", drawn.imagesPerSecond()}};
     double quality = 0;
     if (distance) {
@@ -205,15 +234,15 @@ void run(const EvalArgs& a) {
   }
 
   if (distance) printBaselines(second_draw, reference.data, quality_of, report);
+  if (judge) printConceptShares(config, *judge, a.steps.front(), first_unconditional, report);
 
-  if (config.num_classes > 0) {
-    const Judge judge = makeJudge(config, classifier ? &*classifier : nullptr);
+  if (judge) {
     // The pooled samples hold every concept equally often, as held-out data roughly does: their
     // distance says how close the conditional models are, apart from the ∅ model's.
     const bool pooled_distance = distance && config.isImage();
     std::printf("\nguidance w  accuracy  %simages/s   (samples of each concept, judged by %s)\n",
-                pooled_distance ? "FD (pooled)  " : "", judge.name.c_str());
-    for (const auto& row : guidedAccuracy(*model, a.weights, sampling, judge)) {
+                pooled_distance ? "FD (pooled)  " : "", judge->name.c_str());
+    for (const auto& row : guidedAccuracy(*model, a.weights, sampling, *judge)) {
       nlohmann::json entry = {{"weight", row.weight},
                               {"accuracy", row.accuracy},
                               {"images_per_second", row.images_per_second}};
@@ -229,7 +258,7 @@ void run(const EvalArgs& a) {
     }
     if (!compositions.empty()) std::printf("\ncomposition  all concepts present\n");
     for (const auto& terms : compositions) {
-      const double rate = compositionAccuracy(*model, terms, sampling, judge);
+      const double rate = compositionAccuracy(*model, terms, sampling, *judge);
       const std::string name = describeTerms(config, terms);
       std::printf("%-40s  %.4f\n", name.c_str(), rate);
       std::fflush(stdout);

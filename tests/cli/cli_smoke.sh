@@ -132,6 +132,8 @@ r = json.load(open(sys.argv[1]))
 b = r["baselines"]
 assert b["count"] == 200 and 0 < 4 * b["second_draw"] < b["gaussian_fit"], b
 assert r["guidance"][0]["pooled_frechet_distance"] > b["second_draw"], r["guidance"]
+shares = r["unconditional_shares"]  # the classifier's reading of the ∅ samples, per class
+assert len(shares) == 10 and "Ankle boot" in shares and abs(sum(shares.values()) - 1) < 1e-9, shares
 PY
 
 # OOD: an uncalibrated model says so and scores by energy; `calibrate` stores the typicality fit
