@@ -89,7 +89,7 @@ Dataset referenceData(const EvalArgs& a, const ModelConfig& config) {
   Dataset data = loadDataset(held_out.spec, held_out.seed, image);
   if (!config.isImage()) {
     // 2-D points: a random subset (a CSV file may be sorted along its curve), and the rest kept
-    // for the second-draw baseline (printPointBaselines).
+    // for the second-draw baseline (printBaselines).
     torch::Generator gen = at::detail::createCPUGenerator(0);
     data.data = data.data.index_select(0, torch::randperm(data.size(), gen));
   }
@@ -249,7 +249,7 @@ void run(const EvalArgs& a) {
       std::printf("%-10.2f  %-8.4f  ", row.weight, row.accuracy);
       if (pooled_distance) {
         const double pooled = quality_of(row.images);
-        entry["pooled_" + std::string(quality_key)] = pooled;
+        entry["pooled_frechet_distance"] = pooled;
         std::printf("%-11.4f  ", pooled);
       }
       std::printf("%.2f\n", row.images_per_second);
