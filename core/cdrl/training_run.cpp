@@ -64,6 +64,8 @@ std::string resumeChanges(const TrainRequest& request, Checkpoint& resumed) {
   const char* networks = "its networks (start a new run in another folder to change them)";
   keeps(request.ebm_width, config.ebm.width, "--ebm-width", networks);
   keeps(request.init_width, config.initializer.width, "--init-width", networks);
+  keeps(request.fourier_features, config.ebm.fourier_features, "--fourier-features", networks);
+  keeps(request.fourier_scale, config.ebm.fourier_scale, "--fourier-scale", networks);
   std::vector<std::string> changes;
   if (request.K && *request.K != config.schedule.K) {
     changes.push_back("Langevin steps per level " + std::to_string(config.schedule.K) + " → " +
@@ -162,6 +164,10 @@ TrainingSetup prepareRank(const TrainRequest& request, ProcessGroup* group) {
   if (request.lambda_max) config.schedule.lambda_max = *request.lambda_max;
   if (request.ebm_width) config.ebm.width = *request.ebm_width;
   if (request.init_width) config.initializer.width = *request.init_width;
+  for (NetworkConfig* net : {&config.ebm, &config.initializer}) {
+    if (request.fourier_features) net->fourier_features = *request.fourier_features;
+    if (request.fourier_scale) net->fourier_scale = *request.fourier_scale;
+  }
   torch::manual_seed(s.options.seed);  // initial weights
   s.model = resumed ? loadModel(*resumed, s.device) : std::make_unique<Model>(config, s.device);
   s.trainer = std::make_unique<Trainer>(*s.model, *s.data, s.options, group);

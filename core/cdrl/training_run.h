@@ -53,6 +53,10 @@ struct TrainRequest {
   // Base channel count (conv nets) or hidden width (MLPs) of each network (preset default). New
   // runs only: a resumed run keeps its networks.
   std::optional<int64_t> ebm_width, init_width;
+  // MLP networks (toy2d): Fourier features of the input in both networks, their count and scale
+  // (NetworkConfig; preset default). New runs only.
+  std::optional<int64_t> fourier_features;
+  std::optional<double> fourier_scale;
   DevicePreference device = DevicePreference::Auto;
   TrainOverrides overrides;
   // Set: this process is one rank of a data-parallel run (processGroupFromEnvironment); rank 0

@@ -22,6 +22,10 @@ void NetworkConfig::validate(const std::string& which) const {
   limits::checkRange(which + ": groups", groups, 1, limits::kMaxChannels);
   if (dropout < 0 || dropout >= 1) fail("dropout must be in [0, 1)");
   if (embed_dim < 2 || embed_dim % 2) fail("embed_dim must be an even number ≥ 2");
+  limits::checkRange(which + ": fourier_features", fourier_features, 0, limits::kMaxChannels);
+  if (fourier_features > 0 && architecture != Architecture::Mlp)
+    fail("Fourier features are for the MLP networks only");
+  if (!(fourier_scale > 0 && fourier_scale < 1e6)) fail("fourier_scale must be in (0, 1e6)");
   if (architecture == Architecture::UNet || architecture == Architecture::ReferenceMlp) {
     for (auto m : multipliers)
       if ((width * m) % groups) fail("U-Net channel counts must be divisible by groups");
@@ -60,7 +64,9 @@ nlohmann::json toJson(const NetworkConfig& c) {
           {"groups", c.groups},
           {"embed_dim", c.embed_dim},
           {"spectral_norm", c.spectral_norm},
-          {"norm_eps", c.norm_eps}};
+          {"norm_eps", c.norm_eps},
+          {"fourier_features", c.fourier_features},
+          {"fourier_scale", c.fourier_scale}};
 }
 
 NetworkConfig networkConfigFromJson(const nlohmann::json& j) {
@@ -75,7 +81,10 @@ NetworkConfig networkConfigFromJson(const nlohmann::json& j) {
     c.groups = j.at("groups").get<int64_t>();
     c.embed_dim = j.at("embed_dim").get<int64_t>();
     c.spectral_norm = j.at("spectral_norm").get<bool>();
-    c.norm_eps = j.value("norm_eps", 1e-5);  // absent in files written before it existed
+    // Absent in files written before they existed.
+    c.norm_eps = j.value("norm_eps", 1e-5);
+    c.fourier_features = j.value("fourier_features", int64_t{0});
+    c.fourier_scale = j.value("fourier_scale", 1.0);
   } catch (const nlohmann::json::exception& e) {
     throw std::runtime_error(std::string("network configuration: ") + e.what());
   }

@@ -29,6 +29,11 @@ struct NetworkConfig {
   int64_t embed_dim = 64;      // sinusoid size h·2; embedding width is 4·embed_dim
   bool spectral_norm = false;  // spectral normalisation on conv/linear layers
   double norm_eps = 1e-5;      // U-Net GroupNorm ε (the authors' U-Net: 1e-6, OFFICIAL.md §5)
+  // MLP only: the input x enters as [x, sin 2πxB, cos 2πxB] with B a fixed Gaussian matrix of
+  // this many columns (0: x alone). Thin 2-D structures need more frequency than an MLP of x
+  // learns in a CPU budget (docs/models.md, "The toy2d study").
+  int64_t fourier_features = 0;
+  double fourier_scale = 1.0;  // standard deviation of B's entries: frequencies, cycles per unit
 
   void validate(const std::string& which) const;
 };

@@ -21,7 +21,11 @@ MlpTrunkImpl::MlpTrunkImpl(const NetworkConfig& config, int64_t in, int64_t emb_
                            Activation act) {
   const bool sn = config.spectral_norm;
   int64_t width = config.width * config.multipliers.front();
-  m_in = register_module("in", SNLinear(in, width, true, sn));
+  if (config.fourier_features > 0)
+    m_fourier = register_buffer(
+        "fourier", torch::randn({in, config.fourier_features}) * config.fourier_scale);
+  const int64_t features = in + 2 * config.fourier_features;
+  m_in = register_module("in", SNLinear(features, width, true, sn));
   for (size_t stage = 0; stage < config.multipliers.size(); ++stage) {
     const int64_t out = config.width * config.multipliers[stage];
     for (int64_t b = 0; b < config.blocks; ++b) {
@@ -33,8 +37,14 @@ MlpTrunkImpl::MlpTrunkImpl(const NetworkConfig& config, int64_t in, int64_t emb_
   m_outWidth = width;
 }
 
+torch::Tensor MlpTrunkImpl::features(const torch::Tensor& x) const {
+  if (!m_fourier.defined()) return x;
+  const auto phase = 2 * M_PI * x.matmul(m_fourier);
+  return torch::cat({x, torch::sin(phase), torch::cos(phase)}, 1);
+}
+
 torch::Tensor MlpTrunkImpl::forward(const torch::Tensor& x, const torch::Tensor& emb) {
-  auto h = m_in(x);
+  auto h = m_in(features(x));
   for (auto& block : m_blocks) h = block(h, emb);
   return h;
 }

@@ -17,14 +17,18 @@ class MlpBlockImpl : public torch::nn::Module {
 };
 TORCH_MODULE(MlpBlock);
 
-// Residual MLP trunk shared by the EBM and the initializer: input layer, then stages of blocks.
+// Residual MLP trunk shared by the EBM and the initializer: optional Fourier features of the
+// input, an input layer, then stages of blocks.
 class MlpTrunkImpl : public torch::nn::Module {
  public:
   MlpTrunkImpl(const NetworkConfig& config, int64_t in, int64_t emb_width, Activation act);
   torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& emb);
+  // [x, sin 2πxB, cos 2πxB], or x itself when the trunk has no Fourier features.
+  torch::Tensor features(const torch::Tensor& x) const;
   int64_t outWidth() const { return m_outWidth; }
 
  private:
+  torch::Tensor m_fourier;  // B: [in, fourier_features], drawn once, saved with the weights
   SNLinear m_in{nullptr};
   std::vector<MlpBlock> m_blocks;
   int64_t m_outWidth;

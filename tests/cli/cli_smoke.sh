@@ -79,6 +79,21 @@ expect_error "keeps its networks" train --resume "$dir/width/checkpoint.safetens
   --ebm-width 32 -o "$dir/width"
 expect_error "divisible by groups" train --preset shapes-tiny --data shapes:64 --init-width 20 \
   -o "$dir/width2"
+# Fourier features of a 2-D MLP's input: recorded in both networks, kept on resume, refused for
+# the convolutional presets.
+"$cdrl" train --preset toy2d --data toy:moons --steps 2 --fourier-features 8 --fourier-scale 0.5 \
+  -o "$dir/fourier" 2>/dev/null || fail "train with Fourier features"
+"$cdrl" info "$dir/fourier/checkpoint.safetensors" > "$dir/fourier.json"
+/usr/bin/python3 -c 'import json, sys; c = json.load(open(sys.argv[1]))["config"]
+sys.exit(not all(c[n]["fourier_features"] == 8 and c[n]["fourier_scale"] == 0.5
+                 for n in ("ebm", "initializer")))' "$dir/fourier.json" \
+  || fail "Fourier features not recorded: $(cat "$dir/fourier.json")"
+"$cdrl" train --resume "$dir/fourier/checkpoint.safetensors" --steps 3 -o "$dir/fourier" \
+  2>/dev/null || fail "resume with Fourier features"
+expect_error "keeps its networks" train --resume "$dir/fourier/checkpoint.safetensors" --steps 4 \
+  --fourier-scale 1 -o "$dir/fourier"
+expect_error "MLP networks only" train --preset fmnist-tiny --data fashion-mnist \
+  --fourier-features 8 --steps 1 -o "$dir/fourier2"
 expect_error "lambda_max must exceed lambda_min" train --preset toy2d --data toy:moons \
   --lambda-min 3 --lambda-max 2 -o "$dir/lambda2"
 "$cdrl" sample "$dir/run/checkpoint.safetensors" -n 50 -K 3 --seed 4 -o "$dir/s.png" --strip "$dir/strip.png" \
