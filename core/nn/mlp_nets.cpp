@@ -22,8 +22,8 @@ MlpTrunkImpl::MlpTrunkImpl(const NetworkConfig& config, int64_t in, int64_t emb_
   const bool sn = config.spectral_norm;
   int64_t width = config.width * config.multipliers.front();
   if (config.fourier_features > 0)
-    m_fourier = register_buffer(
-        "fourier", torch::randn({in, config.fourier_features}) * config.fourier_scale);
+    m_fourier = register_buffer("fourier",
+                                torch::randn({in, config.fourier_features}) * config.fourier_scale);
   const int64_t features = in + 2 * config.fourier_features;
   m_in = register_module("in", SNLinear(features, width, true, sn));
   for (size_t stage = 0; stage < config.multipliers.size(); ++stage) {
