@@ -1,6 +1,8 @@
 // `cdrl eval`: sample quality against Langevin steps per level (Fréchet distance in a classifier's
 // feature space, or energy distance for 2-D models; optional standard FID), guided accuracy by
-// guidance weight, and composition accuracy (ALGORITHM.md §7, PRODUCT.md).
+// guidance weight, and composition accuracy (ALGORITHM.md §7, PRODUCT.md). 2-D models also get
+// precision and recall (eval/precision_recall.h): the haze between thin structures and the modes
+// left out, which an energy distance of centred, unit-scale shapes barely registers.
 #include "cdrl/concepts.h"
 #include "cdrl/model_checkpoint.h"
 #include "commands.h"
@@ -9,6 +11,7 @@
 #include "eval/evaluation.h"
 #include "eval/frechet.h"
 #include "eval/inception.h"
+#include "eval/precision_recall.h"
 #include "io/atomic_file.h"
 #include "io/text.h"
 #include "nn/classifier.h"
@@ -102,8 +105,10 @@ Dataset referenceData(const EvalArgs& a, const ModelConfig& config) {
 // a perfect model reaches with these sample sizes) and a Gaussian with the data's mean and
 // covariance (what a model that learned only the first two moments reaches). `distance` is the
 // table's own metric, so the three figures compare directly.
+// `support`, where set (2-D models), adds each yardstick's precision and recall.
 void printBaselines(const torch::Tensor& second_draw, const torch::Tensor& reference,
                     const std::function<double(const torch::Tensor&)>& distance,
+                    const std::function<PrecisionRecall(const torch::Tensor&)>& support,
                     nlohmann::json& report) {
   if (second_draw.size(0) < 2) {
     std::fprintf(stderr, "cdrl eval: too few held-out examples past the reference for baselines\n");
@@ -127,6 +132,15 @@ void printBaselines(const torch::Tensor& second_draw, const torch::Tensor& refer
               static_cast<long long>(x.size(0)), reference.dim() > 2 ? "images" : "points", floor,
               moments);
   report["baselines"] = {{"count", x.size(0)}, {"second_draw", floor}, {"gaussian_fit", moments}};
+  if (!support) return;
+  const auto floor_pr = support(second_draw);
+  const auto moments_pr = support(gaussian);
+  std::printf("  precision / recall: second draw %.3f / %.3f, Gaussian fit %.3f / %.3f\n",
+              floor_pr.precision, floor_pr.recall, moments_pr.precision, moments_pr.recall);
+  report["baselines"]["second_draw_precision"] = floor_pr.precision;
+  report["baselines"]["second_draw_recall"] = floor_pr.recall;
+  report["baselines"]["gaussian_fit_precision"] = moments_pr.precision;
+  report["baselines"]["gaussian_fit_recall"] = moments_pr.recall;
 }
 
 // What the unconditional (∅) samples hold, by the judge: a class model's share of each class
@@ -204,8 +218,11 @@ void run(const EvalArgs& a) {
   };
   const char* quality_key = config.isImage() ? "frechet_distance" : "energy_distance";
   const char* metric = config.isImage() ? "FD (classifier)" : "energy distance";
-  std::printf("\nK'  %-16s%s  images/s\n", distance ? metric : "",
-              inception ? "  FID (Inception)" : "");
+  std::function<PrecisionRecall(const torch::Tensor&)> support_of;
+  if (!config.isImage())
+    support_of = [&](const torch::Tensor& x) { return precisionRecall(reference.data, x); };
+  std::printf("\nK'  %-16s%s%s  images/s\n", distance ? metric : "",
+              support_of ? "  precision  recall" : "", inception ? "  FID (Inception)" : "");
   torch::Tensor first_unconditional;  // at the first K', for the concept shares
   for (int k : a.steps) {
     EvalSampling s = sampling;
@@ -223,6 +240,12 @@ void run(const EvalArgs& a) {
       std::printf(config.isImage() ? "%-3d %-16.4f" : "%-3d %-16.3g", k, quality);
     else
       std::printf("%-3d %-16s", k, "");
+    if (support_of) {
+      const auto pr = support_of(drawn.images);
+      row["precision"] = pr.precision;
+      row["recall"] = pr.recall;
+      std::printf("  %-9.3f  %-6.3f", pr.precision, pr.recall);
+    }
     if (inception) {
       const double fid = frechetDistance(fitGaussian((*inception)(drawn.images)), *ref_inception);
       row["fid"] = fid;
@@ -233,7 +256,7 @@ void run(const EvalArgs& a) {
     report["steps_table"].push_back(row);
   }
 
-  if (distance) printBaselines(second_draw, reference.data, quality_of, report);
+  if (distance) printBaselines(second_draw, reference.data, quality_of, support_of, report);
   if (judge) printConceptShares(config, *judge, a.steps.front(), first_unconditional, report);
 
   if (judge) {

@@ -1,0 +1,21 @@
+// Improved precision and recall of a sample set (Kynkäänniemi et al., NeurIPS 2019): what share of
+// the samples lies on the data's support, and what share of the data the samples cover.
+#pragma once
+
+#include <torch/torch.h>
+
+namespace cdrl {
+
+struct PrecisionRecall {
+  double precision = 0;  // share of generated points inside the real points' k-NN manifold
+  double recall = 0;     // share of real points inside the generated points' k-NN manifold
+};
+
+// Each set's manifold is the union of balls around its points, each ball's radius the distance to
+// that point's k-th nearest neighbour in the same set. A point is inside when some ball holds it
+// (boundary included). Distances in double precision on the flattened rows of `real` [N, ...] and
+// `generated` [M, ...]; both need more than k rows (std::invalid_argument otherwise).
+PrecisionRecall precisionRecall(const torch::Tensor& real, const torch::Tensor& generated,
+                                int64_t k = 3);
+
+}  // namespace cdrl
