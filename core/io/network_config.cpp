@@ -66,7 +66,8 @@ nlohmann::json toJson(const NetworkConfig& c) {
           {"spectral_norm", c.spectral_norm},
           {"norm_eps", c.norm_eps},
           {"fourier_features", c.fourier_features},
-          {"fourier_scale", c.fourier_scale}};
+          {"fourier_scale", c.fourier_scale},
+          {"fourier_normalised", c.fourier_normalised}};
 }
 
 NetworkConfig networkConfigFromJson(const nlohmann::json& j) {
@@ -85,6 +86,7 @@ NetworkConfig networkConfigFromJson(const nlohmann::json& j) {
     c.norm_eps = j.value("norm_eps", 1e-5);
     c.fourier_features = j.value("fourier_features", int64_t{0});
     c.fourier_scale = j.value("fourier_scale", 1.0);
+    c.fourier_normalised = j.value("fourier_normalised", false);
   } catch (const nlohmann::json::exception& e) {
     throw std::runtime_error(std::string("network configuration: ") + e.what());
   }

@@ -34,6 +34,10 @@ struct NetworkConfig {
   // learns in a CPU budget (docs/models.md, "The toy2d study").
   int64_t fourier_features = 0;
   double fourier_scale = 1.0;  // standard deviation of B's entries: frequencies, cycles per unit
+  // sin and cos divided by √M (M = fourier_features), so the map stretches distances by about 2πS
+  // whatever M: the raw map's 2πS√M let the EBM's level-1 chains run away (docs/models.md).
+  // Files written before work session 15 used the raw map and read as false.
+  bool fourier_normalised = true;
 
   void validate(const std::string& which) const;
 };

@@ -1,5 +1,7 @@
 #include "nn/mlp_nets.h"
 
+#include <cmath>
+
 namespace cdrl {
 
 MlpBlockImpl::MlpBlockImpl(int64_t in, int64_t out, int64_t emb_width, Activation act,
@@ -21,9 +23,12 @@ MlpTrunkImpl::MlpTrunkImpl(const NetworkConfig& config, int64_t in, int64_t emb_
                            Activation act) {
   const bool sn = config.spectral_norm;
   int64_t width = config.width * config.multipliers.front();
-  if (config.fourier_features > 0)
+  if (config.fourier_features > 0) {
     m_fourier = register_buffer("fourier",
                                 torch::randn({in, config.fourier_features}) * config.fourier_scale);
+    if (config.fourier_normalised)
+      m_fourierGain = 1.0 / std::sqrt(static_cast<double>(config.fourier_features));
+  }
   const int64_t features = in + 2 * config.fourier_features;
   m_in = register_module("in", SNLinear(features, width, true, sn));
   for (size_t stage = 0; stage < config.multipliers.size(); ++stage) {
@@ -40,7 +45,7 @@ MlpTrunkImpl::MlpTrunkImpl(const NetworkConfig& config, int64_t in, int64_t emb_
 torch::Tensor MlpTrunkImpl::features(const torch::Tensor& x) const {
   if (!m_fourier.defined()) return x;
   const auto phase = 2 * M_PI * x.matmul(m_fourier);
-  return torch::cat({x, torch::sin(phase), torch::cos(phase)}, 1);
+  return torch::cat({x, m_fourierGain * torch::sin(phase), m_fourierGain * torch::cos(phase)}, 1);
 }
 
 torch::Tensor MlpTrunkImpl::forward(const torch::Tensor& x, const torch::Tensor& emb) {

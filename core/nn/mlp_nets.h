@@ -23,12 +23,14 @@ class MlpTrunkImpl : public torch::nn::Module {
  public:
   MlpTrunkImpl(const NetworkConfig& config, int64_t in, int64_t emb_width, Activation act);
   torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& emb);
-  // [x, sin 2πxB, cos 2πxB], or x itself when the trunk has no Fourier features.
+  // [x, g·sin 2πxB, g·cos 2πxB] (g = 1/√M when normalised, else 1), or x itself when the trunk
+  // has no Fourier features.
   torch::Tensor features(const torch::Tensor& x) const;
   int64_t outWidth() const { return m_outWidth; }
 
  private:
   torch::Tensor m_fourier;  // B: [in, fourier_features], drawn once, saved with the weights
+  double m_fourierGain = 1.0;
   SNLinear m_in{nullptr};
   std::vector<MlpBlock> m_blocks;
   int64_t m_outWidth;

@@ -1,5 +1,6 @@
-// The toy2d MLP trunk's Fourier features of the input ([x, sin 2πxB, cos 2πxB], NetworkConfig):
-// the map against the formula evaluated here, B's scale, the configuration's JSON and checks.
+// The toy2d MLP trunk's Fourier features of the input ([x, g·sin 2πxB, g·cos 2πxB], g = 1/√M or 1;
+// NetworkConfig): the map against the formula evaluated here, B's scale, the configuration's JSON
+// and checks.
 #include "io/network_config.h"
 #include "nn/mlp_nets.h"
 
@@ -38,10 +39,21 @@ class TestMlpNets : public QObject {
     for (const auto& buffer : trunk->named_buffers(false)) QVERIFY(buffer.key() != "fourier");
   }
 
+  void featuresFollowTheFormula_data() {
+    QTest::addColumn<bool>("normalised");
+    QTest::addColumn<double>("gain");
+    QTest::newRow("normalised (sin, cos / √M)") << true << 1.0 / std::sqrt(6.0);
+    QTest::newRow("raw (files before work session 15)") << false << 1.0;
+  }
+
   // Each feature evaluated from its definition, one scalar at a time in double precision.
   void featuresFollowTheFormula() {
+    QFETCH(bool, normalised);
+    QFETCH(double, gain);
     const int64_t m = 6;
-    MlpTrunk trunk(mlp(m, 3.0), 2, 32, cdrl::Activation::Silu);
+    auto config = mlp(m, 3.0);
+    config.fourier_normalised = normalised;
+    MlpTrunk trunk(config, 2, 32, cdrl::Activation::Silu);
     const auto B = trunk->named_buffers(false)["fourier"].to(torch::kDouble);
     QCOMPARE(B.sizes(), (torch::IntArrayRef{2, m}));
     const auto x = torch::randn({4, 2});
@@ -55,8 +67,8 @@ class TestMlpNets : public QObject {
         const double phase = 2 * M_PI *
                              (xd[n][0].item<double>() * B[0][j].item<double>() +
                               xd[n][1].item<double>() * B[1][j].item<double>());
-        QVERIFY(std::abs(phi[n][2 + j].item<double>() - std::sin(phase)) < 1e-4);
-        QVERIFY(std::abs(phi[n][2 + m + j].item<double>() - std::cos(phase)) < 1e-4);
+        QVERIFY(std::abs(phi[n][2 + j].item<double>() - gain * std::sin(phase)) < 1e-4);
+        QVERIFY(std::abs(phi[n][2 + m + j].item<double>() - gain * std::cos(phase)) < 1e-4);
       }
     }
   }
@@ -92,6 +104,15 @@ class TestMlpNets : public QObject {
     const auto back = cdrl::networkConfigFromJson(json);
     QCOMPARE(back.fourier_features, int64_t{64});
     QCOMPARE(back.fourier_scale, 2.0);
+    QCOMPARE(back.fourier_normalised, true);  // what new configurations get
+    auto raw = mlp(64, 2.0);
+    raw.fourier_normalised = false;
+    QCOMPARE(cdrl::networkConfigFromJson(cdrl::toJson(raw)).fourier_normalised, false);
+    // Work session 14's files have features but no "fourier_normalised": they used the raw map.
+    json.erase("fourier_normalised");
+    const auto session14 = cdrl::networkConfigFromJson(json);
+    QCOMPARE(session14.fourier_features, int64_t{64});
+    QCOMPARE(session14.fourier_normalised, false);
     json.erase("fourier_features");
     json.erase("fourier_scale");
     const auto old = cdrl::networkConfigFromJson(json);
