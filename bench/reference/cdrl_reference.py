@@ -194,13 +194,17 @@ class MlpBlock(nn.Module):
 
 
 class MlpTrunk(nn.Module):
-    """Input layer `in`, then `block<stage>_<b>` residual stages."""
+    """Optional Fourier features [x, g·sin 2πxB, g·cos 2πxB] (B the buffer `fourier`, g = 1/√M
+    when `fourier_normalised`, else 1), an input layer `in`, then `block<stage>_<b>` stages."""
 
     def __init__(self, cfg, n_in, emb_width, act):
         super().__init__()
         spectral = cfg["spectral_norm"]
         width = cfg["width"] * cfg["multipliers"][0]
-        self.add_module("in", maybe_sn(nn.Linear(n_in, width), spectral))  # `in`: a keyword
+        m = cfg.get("fourier_features", 0)
+        self.fourier_gain = 1.0 / math.sqrt(m) if m and cfg.get("fourier_normalised") else 1.0
+        self.register_buffer("fourier", torch.zeros(n_in, m) if m else None)
+        self.add_module("in", maybe_sn(nn.Linear(n_in + 2 * m, width), spectral))  # a keyword
         self.blocks = []
         for stage, mult in enumerate(cfg["multipliers"]):
             for b in range(cfg["blocks"]):
@@ -211,6 +215,10 @@ class MlpTrunk(nn.Module):
         self.out_width = width
 
     def forward(self, x, emb):
+        if self.fourier is not None:
+            phase = 2 * math.pi * x @ self.fourier
+            x = torch.cat([x, self.fourier_gain * torch.sin(phase),
+                           self.fourier_gain * torch.cos(phase)], 1)
         h = getattr(self, "in")(x)
         for block in self.blocks:
             h = block(h, emb)

@@ -34,6 +34,7 @@ class TestReferenceEquivalence : public QObject {
     QTest::addColumn<int>("label");
     QTest::newRow("toy2d, level 0, ∅") << "toy" << 0 << 0;
     QTest::newRow("toy2d, level 4, class 2") << "toy" << 4 << 2;
+    QTest::newRow("toy2d with Fourier features, level 1, class 1") << "toy-fourier" << 1 << 1;
     QTest::newRow("fmnist-tiny layout, level 0, ∅") << "image" << 0 << 0;
     QTest::newRow("fmnist-tiny layout, level 5, class 3") << "image" << 5 << 3;
   }
@@ -43,7 +44,12 @@ class TestReferenceEquivalence : public QObject {
     QFETCH(int, level);
     QFETCH(int, label);
     torch::manual_seed(21);
-    ModelConfig config = kind == "toy" ? test::smallToyConfig(3) : test::smallImageConfig();
+    ModelConfig config = kind == "image" ? test::smallImageConfig() : test::smallToyConfig(3);
+    if (kind == "toy-fourier") {
+      config.ebm.fourier_features = 16;
+      config.ebm.fourier_scale = 0.5;
+      config.ebm.fourier_normalised = true;
+    }
     if (kind == "image") {
       config.num_classes = 4;
       config.class_names = {"a", "b", "c", "d"};
