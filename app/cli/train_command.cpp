@@ -167,9 +167,9 @@ void addTrainCommand(CLI::App& app) {
                   "new runs only)")
       ->check(Positive);
   cmd->add_option("--fourier-features", args->fourier_features,
-                  "MLP networks (toy2d): the input enters both networks as [x, sin 2πxB, cos "
-                  "2πxB], B Gaussian with this many columns; 0 = x alone (preset default; new "
-                  "runs only)")
+                  "MLP networks (toy2d): the input enters both networks as [x, sin 2πxB / √M, cos "
+                  "2πxB / √M], B a Gaussian matrix with M = this many columns; 0 = x alone "
+                  "(preset default; new runs only)")
       ->check(CLI::Range(int64_t{0}, int64_t{8192}));
   cmd->add_option("--fourier-scale", args->fourier_scale,
                   "Standard deviation of B's entries, in cycles per unit of the data (preset "
