@@ -1,8 +1,8 @@
 // `cdrl eval`: sample quality against Langevin steps per level (Fréchet distance in a classifier's
 // feature space, or energy distance for 2-D models; optional standard FID), guided accuracy by
 // guidance weight, and composition accuracy (ALGORITHM.md §7, PRODUCT.md). 2-D models also get
-// precision and recall (eval/precision_recall.h): the haze between thin structures and the modes
-// left out, which an energy distance of centred, unit-scale shapes barely registers.
+// precision, recall and coverage (eval/precision_recall.h): the haze between thin structures and
+// the modes left out, which an energy distance of centred, unit-scale shapes barely registers.
 #include "cdrl/concepts.h"
 #include "cdrl/model_checkpoint.h"
 #include "commands.h"
@@ -135,12 +135,17 @@ void printBaselines(const torch::Tensor& second_draw, const torch::Tensor& refer
   if (!support) return;
   const auto floor_pr = support(second_draw);
   const auto moments_pr = support(gaussian);
-  std::printf("  precision / recall: second draw %.3f / %.3f, Gaussian fit %.3f / %.3f\n",
-              floor_pr.precision, floor_pr.recall, moments_pr.precision, moments_pr.recall);
+  std::printf(
+      "  precision / recall / coverage: second draw %.3f / %.3f / %.3f, Gaussian fit %.3f / %.3f / "
+      "%.3f\n",
+      floor_pr.precision, floor_pr.recall, floor_pr.coverage, moments_pr.precision,
+      moments_pr.recall, moments_pr.coverage);
   report["baselines"]["second_draw_precision"] = floor_pr.precision;
   report["baselines"]["second_draw_recall"] = floor_pr.recall;
+  report["baselines"]["second_draw_coverage"] = floor_pr.coverage;
   report["baselines"]["gaussian_fit_precision"] = moments_pr.precision;
   report["baselines"]["gaussian_fit_recall"] = moments_pr.recall;
+  report["baselines"]["gaussian_fit_coverage"] = moments_pr.coverage;
 }
 
 // What the unconditional (∅) samples hold, by the judge: a class model's share of each class
@@ -222,7 +227,8 @@ void run(const EvalArgs& a) {
   if (!config.isImage())
     support_of = [&](const torch::Tensor& x) { return precisionRecall(reference.data, x); };
   std::printf("\nK'  %-16s%s%s  images/s\n", distance ? metric : "",
-              support_of ? "  precision  recall" : "", inception ? "  FID (Inception)" : "");
+              support_of ? "  precision  recall  coverage" : "",
+              inception ? "  FID (Inception)" : "");
   torch::Tensor first_unconditional;  // at the first K', for the concept shares
   for (int k : a.steps) {
     EvalSampling s = sampling;
@@ -244,7 +250,8 @@ void run(const EvalArgs& a) {
       const auto pr = support_of(drawn.images);
       row["precision"] = pr.precision;
       row["recall"] = pr.recall;
-      std::printf("  %-9.3f  %-6.3f", pr.precision, pr.recall);
+      row["coverage"] = pr.coverage;
+      std::printf("  %-9.3f  %-6.3f  %-8.3f", pr.precision, pr.recall, pr.coverage);
     }
     if (inception) {
       const double fid = frechetDistance(fitGaussian((*inception)(drawn.images)), *ref_inception);

@@ -43,6 +43,17 @@ double shareInside(const torch::Tensor& queries, const torch::Tensor& centres,
   return static_cast<double>(inside) / static_cast<double>(queries.size(0));
 }
 
+// Share of balls (centres, radii) that hold at least one of `points`.
+double shareOfBallsHit(const torch::Tensor& centres, const torch::Tensor& radii,
+                       const torch::Tensor& points) {
+  int64_t hit = 0;
+  for (int64_t start = 0; start < centres.size(0); start += kBlock) {
+    const auto d = distances(centres.slice(0, start, start + kBlock), points);
+    hit += d.le(radii.slice(0, start, start + kBlock).unsqueeze(1)).any(1).sum().item<int64_t>();
+  }
+  return static_cast<double>(hit) / static_cast<double>(centres.size(0));
+}
+
 }  // namespace
 
 PrecisionRecall precisionRecall(const torch::Tensor& real, const torch::Tensor& generated,
@@ -56,7 +67,9 @@ PrecisionRecall precisionRecall(const torch::Tensor& real, const torch::Tensor& 
   const auto G = asRows(generated);
   if (R.size(1) != G.size(1))
     throw std::invalid_argument("precision/recall: the sets' points differ in size");
-  return {shareInside(G, R, kthNeighbourRadius(R, k)), shareInside(R, G, kthNeighbourRadius(G, k))};
+  const auto real_radii = kthNeighbourRadius(R, k);
+  return {shareInside(G, R, real_radii), shareInside(R, G, kthNeighbourRadius(G, k)),
+          shareOfBallsHit(R, real_radii, G)};
 }
 
 }  // namespace cdrl

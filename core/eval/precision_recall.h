@@ -1,5 +1,7 @@
 // Improved precision and recall of a sample set (Kynkäänniemi et al., NeurIPS 2019): what share of
-// the samples lies on the data's support, and what share of the data the samples cover.
+// the samples lies on the data's support, and what share of the data the samples cover; and
+// coverage (Naeem et al., ICML 2020), the second question asked with the data's own balls, which
+// a few far-off samples cannot inflate as they do recall.
 #pragma once
 
 #include <torch/torch.h>
@@ -9,6 +11,7 @@ namespace cdrl {
 struct PrecisionRecall {
   double precision = 0;  // share of generated points inside the real points' k-NN manifold
   double recall = 0;     // share of real points inside the generated points' k-NN manifold
+  double coverage = 0;   // share of real points whose own k-NN ball holds a generated point
 };
 
 // Each set's manifold is the union of balls around its points, each ball's radius the distance to
