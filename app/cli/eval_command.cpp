@@ -132,7 +132,7 @@ void printBaselines(const torch::Tensor& second_draw, const torch::Tensor& refer
               static_cast<long long>(x.size(0)), reference.dim() > 2 ? "images" : "points", floor,
               moments);
   report["baselines"] = {{"count", x.size(0)}, {"second_draw", floor}, {"gaussian_fit", moments}};
-  if (!support) return;
+  if (!support || second_draw.size(0) <= kPrecisionRecallNeighbours) return;
   const auto floor_pr = support(second_draw);
   const auto moments_pr = support(gaussian);
   std::printf(
@@ -224,7 +224,10 @@ void run(const EvalArgs& a) {
   const char* quality_key = config.isImage() ? "frechet_distance" : "energy_distance";
   const char* metric = config.isImage() ? "FD (classifier)" : "energy distance";
   std::function<PrecisionRecall(const torch::Tensor&)> support_of;
-  if (!config.isImage())
+  // Each set needs more points than the metric's neighbour count; with fewer (`-n 3`) the
+  // energy distance is still printed.
+  if (!config.isImage() && reference.size() > kPrecisionRecallNeighbours &&
+      sampling.count > kPrecisionRecallNeighbours)
     support_of = [&](const torch::Tensor& x) { return precisionRecall(reference.data, x); };
   std::printf("\nK'  %-16s%s%s  images/s\n", distance ? metric : "",
               support_of ? "  precision  recall  coverage" : "",

@@ -8,6 +8,9 @@
 
 namespace cdrl {
 
+// The neighbour count of the paper's metric (and of `cdrl eval`).
+inline constexpr int64_t kPrecisionRecallNeighbours = 3;
+
 struct PrecisionRecall {
   double precision = 0;  // share of generated points inside the real points' k-NN manifold
   double recall = 0;     // share of real points inside the generated points' k-NN manifold
@@ -19,6 +22,6 @@ struct PrecisionRecall {
 // (boundary included). Distances in double precision on the flattened rows of `real` [N, ...] and
 // `generated` [M, ...]; both need more than k rows (std::invalid_argument otherwise).
 PrecisionRecall precisionRecall(const torch::Tensor& real, const torch::Tensor& generated,
-                                int64_t k = 3);
+                                int64_t k = kPrecisionRecallNeighbours);
 
 }  // namespace cdrl

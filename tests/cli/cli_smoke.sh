@@ -130,7 +130,16 @@ grep -q "baselines (60 points each): second draw of the data" "$dir/eval.txt" ||
 import json, sys
 b = json.load(open(sys.argv[1]))["baselines"]
 assert b["count"] == 60 and b["second_draw"] >= 0 and b["gaussian_fit"] > 0, b
+# Precision, recall and coverage per K' and for both yardsticks, each a share.
+rows = json.load(open(sys.argv[1]))["steps_table"]
+for r in rows + [{k.split("_")[-1]: v for k, v in b.items() if k.startswith("second_draw_")}]:
+    assert all(0 <= r[m] <= 1 for m in ("precision", "recall", "coverage")), r
 PY
+# With no more samples than the metric's 3 neighbours, the energy distance alone.
+"$cdrl" eval "$dir/run/checkpoint.safetensors" -n 3 --steps 2 --reference-count 200 \
+  > "$dir/eval-3.txt" 2>/dev/null || fail "eval of 3 samples"
+grep -q "energy distance" "$dir/eval-3.txt" && ! grep -q "precision" "$dir/eval-3.txt" \
+  || fail "eval of 3 samples: table"
 expect_error "concept\|unconditional" eval "$dir/run/checkpoint.safetensors" -n 4 --steps 1 --compose "a=1"
 # Image models get the same yardsticks in classifier features: held-out images past the
 # reference are a near-perfect "model", a Gaussian with the pixels' moments a poor one. The
