@@ -11,6 +11,12 @@ namespace cdrl::test {
 // A toy2d-shaped configuration, small enough for fast tests, optionally class-conditional.
 inline ModelConfig smallToyConfig(int64_t num_classes = 0) {
   ModelConfig c = preset("toy2d").model;
+  // The unit suites test formulas, not the recipe: the plain MLPs at K 15 keep them cheap (the
+  // recipe itself is trained in test_train_toy).
+  for (NetworkConfig* net : {&c.ebm, &c.initializer}) net->fourier_features = 0;
+  c.schedule.step_scaling = StepScaling::PerLevel;
+  c.schedule.step_base = 2e-4;
+  c.schedule.K = 15;
   c.ebm.width = 32;
   c.initializer.width = 32;
   c.ebm.embed_dim = 16;

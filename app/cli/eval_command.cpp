@@ -37,7 +37,7 @@ struct EvalArgs {
   std::string inception;
   std::string data;
   int64_t reference_count = 2000;
-  std::vector<int> steps = {15, 8, 5, 3};
+  std::vector<int> steps;  // empty: stepsToCompare's default
   std::vector<double> weights = {0, 1, 3};
   std::vector<std::string> compose;
   EvalSampling sampling;
@@ -171,6 +171,15 @@ void printConceptShares(const ModelConfig& config, const Judge& judge, int steps
   std::fflush(stdout);
 }
 
+// The K' column: the model's own K, then the paper's 15, 8, 5 and 3 (§6) below it.
+std::vector<int> stepsToCompare(const EvalArgs& a, const ModelConfig& config) {
+  if (!a.steps.empty()) return a.steps;
+  std::vector<int> steps = {config.schedule.K};
+  for (int k : {15, 8, 5, 3})
+    if (k < config.schedule.K) steps.push_back(k);
+  return steps;
+}
+
 void run(const EvalArgs& a) {
   refuseOverwritingInput("--json", a.json, a.checkpoint);
   const auto device = selectDevice(devicePreferenceFromString(a.device));
@@ -233,7 +242,8 @@ void run(const EvalArgs& a) {
               support_of ? "  precision  recall  coverage" : "",
               inception ? "  FID (Inception)" : "");
   torch::Tensor first_unconditional;  // at the first K', for the concept shares
-  for (int k : a.steps) {
+  const std::vector<int> steps = stepsToCompare(a, config);
+  for (int k : steps) {
     EvalSampling s = sampling;
     s.steps = k;
     const auto drawn = drawSamples(*model, Condition::none(), s);
@@ -267,7 +277,7 @@ void run(const EvalArgs& a) {
   }
 
   if (distance) printBaselines(second_draw, reference.data, quality_of, support_of, report);
-  if (judge) printConceptShares(config, *judge, a.steps.front(), first_unconditional, report);
+  if (judge) printConceptShares(config, *judge, steps.front(), first_unconditional, report);
 
   if (judge) {
     // The pooled samples hold every concept equally often, as held-out data roughly does: their
@@ -332,10 +342,11 @@ void addEvalCommand(CLI::App& app) {
                   "Seed of the draw (the samples do not depend on --batch)")
       ->check(NonNegative)
       ->capture_default_str();
-  cmd->add_option("--steps", a->steps, "Langevin steps per level to compare (K')")
+  cmd->add_option("--steps", a->steps,
+                  "Langevin steps per level to compare (K'; default: the model's K, then those "
+                  "of 15, 8, 5, 3 below it)")
       ->delimiter(',')
-      ->check(Positive)
-      ->capture_default_str();
+      ->check(Positive);
   cmd->add_option("--guidance", a->weights, "Guidance weights for the guided accuracy")
       ->delimiter(',')
       ->check(NonNegative)

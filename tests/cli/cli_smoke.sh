@@ -49,7 +49,13 @@ PY
 expect_error "label-dropout" train --resume "$dir/run/checkpoint.safetensors" --label-dropout 1.5 -o "$dir/rerun"
 # Langevin step constants: set on a new run, recorded, changed on resume with a note.
 "$cdrl" train --preset toy2d --data toy:moons --steps 2 --step-scaling constant --step-base 1e-3 \
-  -o "$dir/steps" 2>/dev/null || fail "train with step constants"
+  -K 10 -o "$dir/steps" 2>/dev/null || fail "train with step constants"
+# eval's K' column by default: the model's own K, then the paper's 15, 8, 5, 3 below it.
+"$cdrl" eval "$dir/steps/checkpoint.safetensors" -n 4 --reference-count 50 --json "$dir/steps.json" \
+  > /dev/null 2>&1 || fail "eval at the default K'"
+/usr/bin/python3 -c 'import json, sys
+sys.exit([r["steps"] for r in json.load(open(sys.argv[1]))["steps_table"]] != [10, 8, 5, 3])' \
+  "$dir/steps.json" || fail "eval default K' column: $(cat "$dir/steps.json")"
 "$cdrl" info "$dir/steps/checkpoint.safetensors" | grep -q '"step_scaling": "constant"' \
   || fail "step scaling not recorded"
 "$cdrl" train --resume "$dir/steps/checkpoint.safetensors" --steps 3 --step-base 5e-4 \
