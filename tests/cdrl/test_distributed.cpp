@@ -118,8 +118,9 @@ class TestDistributed : public QObject {
   // Image networks, attribute labels and label dropout: every random draw of Algorithm 1.
   void twoRanksTakeTheStepsOfOneProcess_data() {
     QTest::addColumn<QStringList>("args");
-    QTest::newRow("toy2d, moons") << QStringList{"--preset", "toy2d", "--data",  "toy:moons",
-                                                 "--batch",  "64",    "--steps", "8"};
+    // K 4 (as below): rounding differences of the half batches grow with each Langevin step.
+    QTest::newRow("toy2d, moons") << QStringList{
+        "--preset", "toy2d", "--data", "toy:moons", "--batch", "64", "--steps", "8", "-K", "4"};
     QTest::newRow("shapes-tiny, attribute-conditional") << QStringList{
         "--preset", "shapes-tiny", "--data", "shapes:512", "--conditional", "--batch", "7",
         "--steps",  "4",           "-K",     "4"};
