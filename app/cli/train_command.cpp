@@ -134,6 +134,12 @@ void addTrainCommand(CLI::App& app) {
   cmd->add_option("--warmup", o.warmup, "Learning-rate warm-up steps")->check(Positive);
   cmd->add_option("--lr-ebm", o.lr_ebm, "EBM learning rate")->check(Positive);
   cmd->add_option("--lr-init", o.lr_init, "Initializer learning rate")->check(Positive);
+  cmd->add_option("--beta1", o.beta1, "Adam β₁ of both networks (default 0.9)")
+      ->check(CLI::Range(0.0, 0.999999));
+  cmd->add_option("--beta2", o.beta2, "Adam β₂ of both networks (default 0.999)")
+      ->check(CLI::Range(0.0, 0.999999));
+  cmd->add_option("--grad-clip", o.grad_clip, "Gradient-norm clip of each network (default 1)")
+      ->check(CLI::PositiveNumber);
   cmd->add_option("--ema", o.ema_decay, "EMA decay")->check(CLI::Range(0.0, 0.999999));
   cmd->add_option("--label-dropout", o.label_dropout,
                   "Conditional models: probability of training on ∅ instead of the label, the "

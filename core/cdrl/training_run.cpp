@@ -31,6 +31,9 @@ TrainOptions TrainOverrides::applyTo(TrainOptions o) const {
   override(o.seed, seed);
   override(o.lr_ebm, lr_ebm);
   override(o.lr_init, lr_init);
+  override(o.beta1, beta1);
+  override(o.beta2, beta2);
+  override(o.grad_clip, grad_clip);
   override(o.ema_decay, ema_decay);
   override(o.label_dropout, label_dropout);
   o.validate();

@@ -22,7 +22,7 @@ namespace cdrl {
 struct TrainOverrides {
   std::optional<int64_t> steps, batch, log_every, checkpoint_every, warmup;
   std::optional<uint64_t> seed;
-  std::optional<double> lr_ebm, lr_init, ema_decay, label_dropout;
+  std::optional<double> lr_ebm, lr_init, beta1, beta2, grad_clip, ema_decay, label_dropout;
 
   TrainOptions applyTo(TrainOptions options) const;
 };

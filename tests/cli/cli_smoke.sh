@@ -38,13 +38,15 @@ tail -1 "$dir/run/metrics.jsonl" | grep -q '"step":40' || fail "resumed step"
 # Training options given on resume replace the run's own and are recorded from then on.
 cp -r "$dir/run" "$dir/rerun"
 "$cdrl" train --resume "$dir/rerun/checkpoint.safetensors" --steps 42 --lr-ebm 2e-4 \
-  --label-dropout 0.4 -o "$dir/rerun" 2>/dev/null || fail "resume with new options"
+  --label-dropout 0.4 --beta1 0.5 --beta2 0.99 --grad-clip 0.25 -o "$dir/rerun" 2>/dev/null \
+  || fail "resume with new options"
 /usr/bin/python3 - "$dir/rerun/checkpoint.safetensors" <<'PY' || fail "options given on resume not recorded"
 import json, struct, sys
 with open(sys.argv[1], "rb") as f:
     header = json.loads(f.read(struct.unpack("<Q", f.read(8))[0]))
 o = json.loads(header["__metadata__"]["training"])
 assert o["lr_ebm"] == 2e-4 and o["label_dropout"] == 0.4 and o["batch"] == 48, o
+assert o["beta1"] == 0.5 and o["beta2"] == 0.99 and o["grad_clip"] == 0.25, o
 PY
 expect_error "label-dropout" train --resume "$dir/run/checkpoint.safetensors" --label-dropout 1.5 -o "$dir/rerun"
 # Langevin step constants: set on a new run, recorded, changed on resume with a note.
