@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Screenshots of each CDRL Studio view for the README, taken under Xvfb with the built studio:
-# docs/screenshots/{sampling,landscape,training,ood}.png. Usage: bash packaging/screenshots.sh [build-dir]
+# docs/screenshots/{sampling,landscape,training,ood,composition}.png. Usage: bash packaging/screenshots.sh [build-dir]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${1:-build/cpu-release}
@@ -25,6 +25,9 @@ mkdir -p "$XDG_CONFIG_HOME/cdrl"
 printf '[sampling]\ncount=256\n' >"$XDG_CONFIG_HOME/cdrl/cdrl-studio.conf"
 shot "$out/landscape.png" 8000 resources/models/toy2d.safetensors --view sampling
 rm "$XDG_CONFIG_HOME/cdrl/cdrl-studio.conf"
+# Composition: the bundled faces model with three of CelebA's attributes composed, w = 3 each.
+shot "$out/composition.png" 60000 resources/models/faces-tiny.safetensors \
+  --compose "Male=1:3,Smiling=1:3,Young=1:3"
 # Training: a short toy2d run trained here, followed live.
 "$cdrl" train --preset toy2d --data toy:8gaussians --steps 600 --log-every 10 -o "$scratch/run" 2>/dev/null
 shot "$out/training.png" 6000 resources/models/toy2d.safetensors --follow "$scratch/run"
