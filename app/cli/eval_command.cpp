@@ -171,6 +171,20 @@ void printConceptShares(const ModelConfig& config, const Judge& judge, int steps
   std::fflush(stdout);
 }
 
+// Guided accuracy concept by concept, a column per guidance weight: which concepts guidance gets
+// right, where the table above gives only their mean.
+void printConceptAccuracy(const ModelConfig& config, const std::vector<GuidedRow>& rows) {
+  std::printf("\nconcept           ");
+  for (const auto& row : rows) std::printf("  w = %-5.2f", row.weight);
+  std::printf("  (share of its samples carrying it)\n");
+  for (size_t c = 0; c < config.class_names.size(); ++c) {
+    std::printf("  %-16s", config.class_names[c].c_str());
+    for (const auto& row : rows) std::printf("  %-9.3f", row.concept_accuracy.at(c));
+    std::printf("\n");
+  }
+  std::fflush(stdout);
+}
+
 // The K' column: the model's own K, then the paper's 15, 8, 5 and 3 (§6) below it.
 std::vector<int> stepsToCompare(const EvalArgs& a, const ModelConfig& config) {
   if (!a.steps.empty()) return a.steps;
@@ -285,10 +299,13 @@ void run(const EvalArgs& a) {
     const bool pooled_distance = distance && config.isImage();
     std::printf("\nguidance w  accuracy  %simages/s   (samples of each concept, judged by %s)\n",
                 pooled_distance ? "FD (pooled)  " : "", judge->name.c_str());
-    for (const auto& row : guidedAccuracy(*model, a.weights, sampling, *judge)) {
+    const auto rows = guidedAccuracy(*model, a.weights, sampling, *judge);
+    for (const auto& row : rows) {
       nlohmann::json entry = {{"weight", row.weight},
                               {"accuracy", row.accuracy},
                               {"images_per_second", row.images_per_second}};
+      for (size_t c = 0; c < row.concept_accuracy.size(); ++c)
+        entry["concepts"][config.class_names[c]] = row.concept_accuracy[c];
       std::printf("%-10.2f  %-8.4f  ", row.weight, row.accuracy);
       if (pooled_distance) {
         const double pooled = quality_of(row.images);
@@ -299,6 +316,7 @@ void run(const EvalArgs& a) {
       std::fflush(stdout);
       report["guidance"].push_back(entry);
     }
+    printConceptAccuracy(config, rows);
     if (!compositions.empty()) std::printf("\ncomposition  all concepts present\n");
     for (const auto& terms : compositions) {
       const double rate = compositionAccuracy(*model, terms, sampling, *judge);

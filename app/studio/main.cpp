@@ -36,6 +36,10 @@ struct Options {
   QCommandLineOption tab{"view", "View to show first: sampling, training or ood", "name"};
   QCommandLineOption score{"score", "Score an image or folder in the OOD view (repeatable)",
                            "path"};
+  QCommandLineOption compose{"compose",
+                             "Attribute models: tick these concepts, NAME=VALUE[:WEIGHT],… as in "
+                             "cdrl eval --compose",
+                             "concepts"};
 
   Options() {
     parser.setApplicationDescription("CDRL Studio: sample and explore CDRL energy-based models");
@@ -44,7 +48,7 @@ struct Options {
     parser.addPositionalArgument("checkpoint",
                                  "Checkpoint to open: .safetensors, or the authors' .pth.tar "
                                  "(default: the bundled model)");
-    parser.addOptions({follow, screenshot, delay, tab, score});
+    parser.addOptions({follow, screenshot, delay, tab, score, compose});
   }
 };
 
@@ -68,8 +72,9 @@ int main(int argc, char** argv) {
   setNames();
   Options options;
   QCommandLineParser& parser = options.parser;
-  const auto& [follow, screenshot, delay, tab, score] =
-      std::tie(options.follow, options.screenshot, options.delay, options.tab, options.score);
+  const auto& [follow, screenshot, delay, tab, score, compose] =
+      std::tie(options.follow, options.screenshot, options.delay, options.tab, options.score,
+               options.compose);
   parser.process(app);
   cdrl::configureRuntime();
 
@@ -89,6 +94,7 @@ int main(int argc, char** argv) {
   }
   if (parser.isSet(follow)) window.followTrainingRun(parser.value(follow));
   if (parser.isSet(score)) window.scoreImages(parser.values(score));
+  if (parser.isSet(compose)) window.composeConcepts(parser.value(compose));
   if (parser.isSet(screenshot)) {
     // For docs/screenshots: the window as it looks once the work started above has had time.
     QTimer::singleShot(parser.value(delay).toInt(), &window, [&] {

@@ -8,6 +8,7 @@
 #include "sampling_settings.h"
 #include "training_page.h"
 
+#include "cdrl/concepts.h"
 #include "cdrl/official_import.h"
 #include "io/torch_archive.h"
 
@@ -338,6 +339,33 @@ void MainWindow::scoreImages(const QStringList& paths) {
     m_pendingScores += paths;  // scored once the model has loaded
 }
 
+void MainWindow::composeConcepts(const QString& spec) {
+  if (!m_hasModel) {
+    m_pendingCompose = spec;  // applied once the model has loaded
+    return;
+  }
+  std::vector<std::string> names;
+  for (const QString& name : m_summary.class_names) names.push_back(name.toStdString());
+  CompositionState state;
+  try {
+    for (const QString& term : spec.split(',', Qt::SkipEmptyParts)) {
+      const auto [label, weight] = parseConceptTerm(names, term.trimmed().toStdString());
+      state.concepts.push_back({static_cast<int>(label), weight});
+    }
+  } catch (const std::invalid_argument& e) {
+    showError(tr("--compose: %1").arg(QString::fromStdString(e.what())));
+    return;
+  }
+  showComposition(state);
+  settingsChanged();
+}
+
+void MainWindow::showComposition(const CompositionState& state) {
+  m_composition->setState(state);
+  m_controls->setGuidanceEnabled(m_composition->guidanceApplies(),
+                                 tr("Guidance needs a class (pick one in the panel below)"));
+}
+
 MainWindow::~MainWindow() {
   m_worker->cancel();
   m_thread.quit();
@@ -455,9 +483,7 @@ void MainWindow::restoreRun(const RunRecord& record) {
 void MainWindow::applyRecord(const RunRecord& record) {
   const SampleSettings& s = record.settings;
   m_controls->setState(controlsOf(s));
-  m_composition->setState({s.label, s.concepts});
-  m_controls->setGuidanceEnabled(m_composition->guidanceApplies(),
-                                 tr("Guidance needs a class (pick one in the panel below)"));
+  showComposition({s.label, s.concepts});
   m_message->setText(tr("Restored the settings of a run on %1").arg(record.checkpoint));
   settingsChanged();
 }
@@ -596,6 +622,8 @@ void MainWindow::onLoaded(const ModelSummary& summary) {
   // A freshly opened model shows samples at once (with a dropped PNG's settings if it came so).
   if (m_pendingRecord)
     applyRecord(*std::exchange(m_pendingRecord, std::nullopt));
+  else if (!m_pendingCompose.isEmpty())
+    composeConcepts(std::exchange(m_pendingCompose, {}));
   else
     startSampling();
 }

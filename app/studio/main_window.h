@@ -19,6 +19,7 @@ class QTabWidget;
 namespace cdrl::studio {
 
 class CompositionPanel;
+struct CompositionState;
 class EnergyLandscapeView;
 class LevelView;
 class OodPage;
@@ -39,6 +40,9 @@ class MainWindow : public QMainWindow {
   bool showView(const QString& name);
   // Scores images or folders in the OOD view (as dropping them there does).
   void scoreImages(const QStringList& paths);
+  // Ticks the concepts of `spec`, "NAME=VALUE[:WEIGHT],…" as `cdrl eval --compose` takes them,
+  // and samples them (once the model has loaded); a name the model lacks is shown as an error.
+  void composeConcepts(const QString& spec);
   QStringList recentFiles() const;
   // Lists the bundled models in `dir` under File > Examples (classifiers left out).
   void setExamples(const QString& dir);
@@ -102,6 +106,9 @@ class MainWindow : public QMainWindow {
   void askForSweep();
   void showSweep(const QImage& grid);
   RunRecord currentRecord() const;
+  // Puts `state` in the composition panel (without emitting its changed()) and enables guidance
+  // as it applies.
+  void showComposition(const CompositionState& state);
 
   QThread m_thread;
   SampleWorker* m_worker;
@@ -117,6 +124,7 @@ class MainWindow : public QMainWindow {
   QAction* m_saveImported = nullptr;  // enabled for models imported from the authors' format
   QMenu* m_examplesMenu = nullptr;    // File > Examples: the bundled models
   QStringList m_pendingScores;        // --score paths waiting for the model
+  QString m_pendingCompose;           // --compose concepts waiting for the model
   QString m_opening;                  // the checkpoint being opened
 
   LevelView* m_levels;

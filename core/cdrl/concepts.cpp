@@ -5,10 +5,9 @@
 
 namespace cdrl {
 
-int64_t conceptLabel(const ModelConfig& config, const std::string& name) {
-  if (config.num_classes == 0)
-    throw std::invalid_argument("concept " + name + ": the model is unconditional");
-  const auto& names = config.class_names;
+int64_t conceptLabel(const std::vector<std::string>& names, const std::string& name) {
+  if (names.empty())
+    throw std::invalid_argument("concept " + name + ": the model names no concepts");
   const auto it = std::find(names.begin(), names.end(), name);
   if (it == names.end()) {
     std::string known;
@@ -18,7 +17,13 @@ int64_t conceptLabel(const ModelConfig& config, const std::string& name) {
   return 1 + (it - names.begin());
 }
 
-ConditionTerm parseConceptTerm(const ModelConfig& config, const std::string& spec) {
+int64_t conceptLabel(const ModelConfig& config, const std::string& name) {
+  if (config.num_classes == 0)
+    throw std::invalid_argument("concept " + name + ": the model is unconditional");
+  return conceptLabel(config.class_names, name);
+}
+
+ConditionTerm parseConceptTerm(const std::vector<std::string>& names, const std::string& spec) {
   std::string name = spec;
   double weight = 1.0;
   if (auto colon = spec.rfind(':'); colon != std::string::npos) {
@@ -31,7 +36,13 @@ ConditionTerm parseConceptTerm(const ModelConfig& config, const std::string& spe
       throw std::invalid_argument("concept " + spec + ": weight is not a number");
     }
   }
-  return {conceptLabel(config, name), weight};
+  return {conceptLabel(names, name), weight};
+}
+
+ConditionTerm parseConceptTerm(const ModelConfig& config, const std::string& spec) {
+  if (config.num_classes == 0)
+    throw std::invalid_argument("concept " + spec + ": the model is unconditional");
+  return parseConceptTerm(config.class_names, spec);
 }
 
 bool isAttributeModel(const ModelConfig& config) {

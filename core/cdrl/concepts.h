@@ -10,10 +10,13 @@
 
 namespace cdrl {
 
-// The label of the concept called `name`; throws std::invalid_argument listing the known names.
+// The label of the concept called `name` among a model's concept names (ModelConfig::class_names;
+// none: an unconditional model); throws std::invalid_argument listing the known names.
+int64_t conceptLabel(const std::vector<std::string>& names, const std::string& name);
 int64_t conceptLabel(const ModelConfig& config, const std::string& name);
 
 // "NAME[:WEIGHT]" → {conceptLabel(NAME), WEIGHT (default 1)}; throws std::invalid_argument.
+ConditionTerm parseConceptTerm(const std::vector<std::string>& names, const std::string& spec);
 ConditionTerm parseConceptTerm(const ModelConfig& config, const std::string& spec);
 
 // Attribute models name concept 1 + 2a + v "attribute_a=v" (dataset.h): whether `config` is one,

@@ -64,14 +64,18 @@ std::vector<GuidedRow> guidedAccuracy(Model& model, const std::vector<double>& w
   per_concept.count = std::max<int64_t>(1, sampling.count / config.num_classes);
   std::vector<GuidedRow> rows;
   for (double w : weights) {
-    GuidedRow row{w, 0, 0, {}};
+    GuidedRow row{w, 0, {}, 0, {}};
     double seconds = 0, correct = 0, total = 0;
     std::vector<torch::Tensor> pooled;
     for (int64_t label = 1; label <= config.num_classes; ++label) {
       const auto drawn = drawSamples(model, Condition::guided(label, w), per_concept, cancel);
       seconds += drawn.seconds;
-      total += static_cast<double>(drawn.images.size(0));
-      correct += conceptsHold(config, judge.read(drawn.images), {label}).sum().item<double>();
+      const auto n = static_cast<double>(drawn.images.size(0));
+      const double hits =
+          conceptsHold(config, judge.read(drawn.images), {label}).sum().item<double>();
+      total += n;
+      correct += hits;
+      row.concept_accuracy.push_back(hits / n);
       pooled.push_back(drawn.images);
     }
     row.accuracy = correct / total;

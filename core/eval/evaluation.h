@@ -47,6 +47,7 @@ Judge makeJudge(const ModelConfig& config, Classifier* classifier);
 struct GuidedRow {
   double weight = 0;
   double accuracy = 0;  // fraction of samples carrying the concept they were drawn for
+  std::vector<double> concept_accuracy;  // the same for each concept alone (index label − 1)
   double images_per_second = 0;
   torch::Tensor images;  // every concept's samples, pooled (as many of each concept)
 };

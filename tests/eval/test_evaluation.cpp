@@ -5,6 +5,7 @@
 #include "cdrl/model.h"
 #include "cdrl/model_checkpoint.h"
 #include "data/data_source.h"
+#include "eval/evaluation.h"
 #include "eval/inception.h"
 #include "eval/ood.h"
 #include "model_support.h"
@@ -94,6 +95,28 @@ class TestEvaluation : public QObject {
              (std::vector<int64_t>{0, 1, 0, 1}));
     QCOMPARE(asVector(conceptsHold(classConfig(), judged, {1})),
              (std::vector<int64_t>{1, 0, 0, 0}));
+  }
+
+  // Guided accuracy keeps each concept's share: with a judge that sees every sample as a shoe,
+  // the shoe's samples are all right, the others' none, and the mean is their average.
+  void guidedAccuracyPerConcept() {
+    torch::manual_seed(0);
+    Model model(classConfig(), torch::kCPU);
+    const Judge shoes{[](const torch::Tensor& images) {
+                        return torch::ones({images.size(0)}, torch::kLong);  // class 1: "shoe"
+                      },
+                      "a judge that sees only shoes"};
+    EvalSampling sampling;
+    sampling.count = 6;  // two samples per concept
+    sampling.steps = 1;
+    const auto rows = guidedAccuracy(model, {0.0, 2.0}, sampling, shoes);
+    QCOMPARE(rows.size(), size_t{2});
+    for (const auto& row : rows) {
+      QCOMPARE(row.concept_accuracy, (std::vector<double>{0.0, 1.0, 0.0}));
+      QVERIFY(std::abs(row.accuracy - 1.0 / 3.0) < 1e-12);
+      QCOMPARE(row.images.size(0), int64_t{6});
+    }
+    QCOMPARE(rows[1].weight, 2.0);
   }
 
   void nearestNeighbourBaseline() {

@@ -211,6 +211,25 @@ class TestStudioSampling : public QObject {
     QVERIFY(shown != levelOne(Condition::none()));
   }
 
+  // --compose (composeConcepts) ticks the named concepts with their weights once the model has
+  // loaded and samples them; a name the model lacks is reported and changes nothing.
+  void composeTicksTheNamedConcepts() {
+    MainWindow w;
+    w.composeConcepts("red=1:2, circle=1");  // before the model: applied when it loads
+    openAndWait(w, {"circle=0", "circle=1", "red=0", "red=1"});
+    using Terms = QVector<QPair<int, double>>;
+    QCOMPARE(w.lastSettings().concepts, (Terms{{2, 1.0}, {4, 2.0}}));
+    QVERIFY(child<QCheckBox>(w, "concept_red=1")->isChecked());
+    QVERIFY(!child<QCheckBox>(w, "concept_red=0")->isChecked());
+    QCOMPARE(child<QDoubleSpinBox>(w, "weight_red=1")->value(), 2.0);
+    QTRY_VERIFY_WITH_TIMEOUT(!w.isSampling(), 60000);
+    w.composeConcepts("Smiling=1");
+    const QString message = child<QLabel>(w, "message")->text();
+    QVERIFY2(message.contains("Smiling=1") && message.contains("circle=0"), qPrintable(message));
+    QVERIFY(child<QCheckBox>(w, "concept_red=1")->isChecked());
+    QCOMPARE(w.lastSettings().concepts, (Terms{{2, 1.0}, {4, 2.0}}));
+  }
+
   void unconditionalModelsExplainTheDisabledPanel() {
     MainWindow w;
     openAndWait(w);
@@ -264,13 +283,18 @@ class TestStudioSampling : public QObject {
     w.setExamples(CDRL_SOURCE_MODELS_DIR);
     QStringList names;
     for (const QString& path : w.examples()) names << QFileInfo(path).completeBaseName();
-    QVERIFY2(names.contains("fmnist-tiny") && names.contains("toy2d"), qPrintable(names.join(",")));
+    QVERIFY2(
+        names.contains("fmnist-tiny") && names.contains("toy2d") && names.contains("faces-tiny"),
+        qPrintable(names.join(",")));
     for (const QString& name : names) QVERIFY2(!name.endsWith("classifier"), qPrintable(name));
     QAction* toy = nullptr;
     for (QAction* action : w.findChildren<QAction*>())
       if (action->data().toString().endsWith("/toy2d.safetensors")) toy = action;
     QVERIFY(toy);
     QVERIFY(toy->text().contains("eight Gaussians"));
+    for (QAction* action : w.findChildren<QAction*>())
+      if (action->data().toString().endsWith("/faces-tiny.safetensors"))
+        QVERIFY2(action->text().contains("CelebA"), qPrintable(action->text()));
     QSignalSpy loaded(&w, &MainWindow::modelLoaded);
     toy->trigger();
     QVERIFY(loaded.wait(30000));
