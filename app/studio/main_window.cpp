@@ -41,6 +41,8 @@
 #include <QTabWidget>
 #include <QVBoxLayout>
 
+#include <cstdio>
+
 namespace cdrl::studio {
 
 namespace {
@@ -339,10 +341,10 @@ void MainWindow::scoreImages(const QStringList& paths) {
     m_pendingScores += paths;  // scored once the model has loaded
 }
 
-void MainWindow::composeConcepts(const QString& spec) {
+bool MainWindow::composeConcepts(const QString& spec) {
   if (!m_hasModel) {
     m_pendingCompose = spec;  // applied once the model has loaded
-    return;
+    return true;
   }
   std::vector<std::string> names;
   for (const QString& name : m_summary.class_names) names.push_back(name.toStdString());
@@ -353,11 +355,14 @@ void MainWindow::composeConcepts(const QString& spec) {
       state.concepts.push_back({static_cast<int>(label), weight});
     }
   } catch (const std::invalid_argument& e) {
+    // Also on stderr: at start-up the samples drawn next replace the status line.
+    std::fprintf(stderr, "cdrl-studio: --compose: %s\n", e.what());
     showError(tr("--compose: %1").arg(QString::fromStdString(e.what())));
-    return;
+    return false;
   }
   showComposition(state);
   settingsChanged();
+  return true;
 }
 
 void MainWindow::showComposition(const CompositionState& state) {
@@ -622,10 +627,8 @@ void MainWindow::onLoaded(const ModelSummary& summary) {
   // A freshly opened model shows samples at once (with a dropped PNG's settings if it came so).
   if (m_pendingRecord)
     applyRecord(*std::exchange(m_pendingRecord, std::nullopt));
-  else if (!m_pendingCompose.isEmpty())
-    composeConcepts(std::exchange(m_pendingCompose, {}));
-  else
-    startSampling();
+  else if (m_pendingCompose.isEmpty() || !composeConcepts(std::exchange(m_pendingCompose, {})))
+    startSampling();  // a bad --compose still shows the model's samples
 }
 
 void MainWindow::showLandscapePage() {

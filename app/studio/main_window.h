@@ -41,8 +41,9 @@ class MainWindow : public QMainWindow {
   // Scores images or folders in the OOD view (as dropping them there does).
   void scoreImages(const QStringList& paths);
   // Ticks the concepts of `spec`, "NAME=VALUE[:WEIGHT],…" as `cdrl eval --compose` takes them,
-  // and samples them (once the model has loaded); a name the model lacks is shown as an error.
-  void composeConcepts(const QString& spec);
+  // and samples them (once the model has loaded); a name the model lacks is shown as an error
+  // and changes nothing (false).
+  bool composeConcepts(const QString& spec);
   QStringList recentFiles() const;
   // Lists the bundled models in `dir` under File > Examples (classifiers left out).
   void setExamples(const QString& dir);
